@@ -1,0 +1,5 @@
+"""Portal pages of this app."""
+from django.urls import path  # noqa: F401
+
+app_name = "collections"
+urlpatterns: list = []

@@ -1,0 +1,212 @@
+"""Settings shared by every environment. Everything that differs between machines comes from
+the environment; the defaults are safe for development only (see dev.py / production.py)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+SECRET_KEY = env("SECRET_KEY")
+DEBUG = env_bool("DEBUG", False)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_rq",
+    "apps.collections",
+    "apps.mlcore",
+    "apps.colorize",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "archive_site.urls"
+WSGI_APPLICATION = "archive_site.wsgi.application"
+ASGI_APPLICATION = "archive_site.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Services -----------------------------------------------------------------------------
+# DATABASE_URL / REDIS_URL point at real services; dev.py and test.py fall back to the
+# embedded servers under var/ when they are unset.
+DATABASE_URL = env("DATABASE_URL")
+REDIS_URL = env("REDIS_URL")
+
+
+def database_config(url: str) -> dict:
+    return dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True)
+
+
+DATABASES = {"default": database_config(DATABASE_URL)} if DATABASE_URL else {}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# RQ queues: each with its own timeout, result and failure TTLs (seconds). The names are
+# prefixed in tests (RQ_QUEUE_PREFIX) so a test run never touches a live system's queues.
+RQ_QUEUE_PREFIX = env("RQ_QUEUE_PREFIX", "")
+RQ_QUEUE_SETTINGS = {
+    "default": {"timeout": env_int("RQ_DEFAULT_TIMEOUT", 600), "result_ttl": 3600, "failure_ttl": 7 * 86400, "retries": 2},
+    "gpu": {"timeout": env_int("RQ_GPU_TIMEOUT", 1800), "result_ttl": 3600, "failure_ttl": 7 * 86400, "retries": 1},
+    "training": {"timeout": env_int("RQ_TRAINING_TIMEOUT", 48 * 3600), "result_ttl": 86400, "failure_ttl": 30 * 86400, "retries": 0},
+}
+
+
+def rq_queues(redis_url: str | None) -> dict:
+    return {
+        f"{RQ_QUEUE_PREFIX}{name}": {"URL": redis_url or "", "DEFAULT_TIMEOUT": conf["timeout"], "DEFAULT_RESULT_TTL": conf["result_ttl"]}
+        for name, conf in RQ_QUEUE_SETTINGS.items()
+    }
+
+
+RQ_QUEUES = rq_queues(REDIS_URL)
+RQ_SHOW_ADMIN_LINK = True
+# Services enqueue explicitly inside transaction.on_commit (STYLE.md), so the queue itself
+# enqueues at once and returns the job.
+RQ = {"COMMIT_MODE": "auto"}
+
+# --- Auth ---------------------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env("TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+# --- Static and media ---------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+# Media is never served from a public URL: views check permissions and stream the file.
+MEDIA_URL = "/media/"
+
+AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME")
+if AWS_STORAGE_BUCKET_NAME:
+    MEDIA_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": env("AWS_S3_ENDPOINT_URL"),
+            "region_name": env("AWS_S3_REGION_NAME"),
+            "access_key": env("AWS_ACCESS_KEY_ID"),
+            "secret_key": env("AWS_SECRET_ACCESS_KEY"),
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    # No explicit location: FileSystemStorage follows MEDIA_ROOT (tests point it at a temporary folder).
+    MEDIA_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+
+STORAGES = {
+    "default": MEDIA_STORAGE,
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+# --- Ingest limits (all configurable) -----------------------------------------------------
+INGEST_MAX_BYTES = env_int("INGEST_MAX_BYTES", 512 * 1024 * 1024)
+INGEST_MAX_PIXELS = env_int("INGEST_MAX_PIXELS", 250_000_000)
+INGEST_ALLOWED_FORMATS = env_list("INGEST_ALLOWED_FORMATS", "JPEG,PNG,TIFF,WEBP")
+IMPORT_ROOT = Path(env("IMPORT_ROOT", str(BASE_DIR / "var" / "import")))
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# --- Model ----------------------------------------------------------------------------------
+SHIPPED_MODEL_PATH = Path(env("SHIPPED_MODEL_PATH", str(BASE_DIR / "apps" / "mlcore" / "weights" / "default.pt")))
+MLCORE_DEVICE = env("MLCORE_DEVICE", "auto")
+
+# --- API ------------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "archive_site.api.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Chroma Archive API",
+    "DESCRIPTION": "Collections, photographs, colorizations, reviews and model versions.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "loggers": {"pgserver": {"level": "WARNING"}},
+}

@@ -1,0 +1,18 @@
+"""Tests: the real services (DATABASE_URL/REDIS_URL, as CI sets them) or the embedded ones,
+test-only queue names so a test run never touches a live system's queues, fast hashing."""
+import os
+
+os.environ.setdefault("RQ_QUEUE_PREFIX", "test-")
+
+from .dev import *  # noqa: E402,F401,F403
+from .dev import REDIS_URL  # noqa: E402
+from .base import rq_queues  # noqa: E402
+
+DEBUG = False
+RQ_QUEUE_PREFIX = os.environ["RQ_QUEUE_PREFIX"]
+RQ_QUEUES = rq_queues(REDIS_URL)
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

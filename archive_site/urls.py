@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from .health import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("admin/rq/", include("django_rq.urls")),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("api/", include("archive_site.api_urls")),
+    path("colorize/", include("apps.colorize.urls")),
+    path("models/", include("apps.mlcore.urls")),
+    path("", include("apps.collections.urls")),
+]
