@@ -6,9 +6,12 @@ Errors look like {"error": {"status": 403, "code": "not_authenticated", "message
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError as DjangoValidationError
-from django.http import Http404
-from rest_framework import exceptions
+from django.http import Http404, JsonResponse
+from django.views import defaults
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, permissions, serializers
 from rest_framework.response import Response
+from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
@@ -50,3 +53,45 @@ def error_response(*, status_code: int, code: str, message: str) -> Response:
     """An error in the house format, for views that answer a domain error directly."""
     return Response({"error": {"status": status_code, "code": code, "message": message}}, status=status_code)
 
+
+
+def _error_json(request, *, status_code: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse({"error": {"status": status_code, "code": code, "message": message}}, status=status_code)
+
+
+def page_not_found(request, exception):
+    """handler404: the error format under /api/, Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return _error_json(request, status_code=404, code="not_found", message="Not found.")
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    """handler500: the error format under /api/, Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return _error_json(request, status_code=500, code="server_error", message="Internal server error.")
+    return defaults.server_error(request)
+
+
+class CurrentUserSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    email = serializers.EmailField()
+    roles = serializers.ListField(child=serializers.CharField())
+    is_staff = serializers.BooleanField()
+
+
+class CurrentUserView(APIView):
+    """Who the credentials belong to: lets an integrator check a token and see its roles."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses=CurrentUserSerializer)
+    def get(self, request):
+        user = request.user
+        data = {
+            "username": user.get_username(),
+            "email": user.email,
+            "roles": sorted(user.groups.values_list("name", flat=True)),
+            "is_staff": user.is_staff,
+        }
+        return Response(CurrentUserSerializer(data).data)

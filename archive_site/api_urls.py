@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from apps.collections import api_urls as collections_api
 from apps.colorize import api_urls as colorize_api
 from apps.mlcore import api_urls as mlcore_api
+from archive_site.api import CurrentUserView
 
 router = DefaultRouter()
 for module in (collections_api, colorize_api, mlcore_api):
@@ -19,6 +20,7 @@ urlpatterns = [
     path("", include(colorize_api.urlpatterns)),
     path("", include(mlcore_api.urlpatterns)),
     path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/me/", CurrentUserView.as_view(), name="api-me"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),

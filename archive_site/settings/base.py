@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_rq",
+    "archive_site",
     "apps.collections",
     "apps.mlcore",
     "apps.colorize",
@@ -78,6 +79,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "archive_site.context_processors.portal",
             ],
         },
     },
@@ -116,6 +118,12 @@ def rq_queues(redis_url: str | None) -> dict:
 
 RQ_QUEUES = rq_queues(REDIS_URL)
 RQ_SHOW_ADMIN_LINK = True
+# The worker class for GPU workers (and the one-command dev start): jobs run in the worker
+# process itself (no fork after CUDA initialisation), so loaded models stay in memory
+# between jobs. RQ_WORKER_WARMUP lists dotted paths of callables it runs once at start
+# (e.g. loading the active model), before the first job.
+RQ_WORKER_CLASS = env("RQ_WORKER_CLASS", "archive_site.worker.ArchiveWorker")
+RQ_WORKER_WARMUP: list[str] = []
 # Services enqueue explicitly inside transaction.on_commit (STYLE.md), so the queue itself
 # enqueues at once and returns the job.
 RQ = {"COMMIT_MODE": "auto"}
@@ -179,6 +187,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # --- Model ----------------------------------------------------------------------------------
 SHIPPED_MODEL_PATH = Path(env("SHIPPED_MODEL_PATH", str(BASE_DIR / "apps" / "mlcore" / "weights" / "default.pt")))
 MLCORE_DEVICE = env("MLCORE_DEVICE", "auto")
+# Local copies of weights kept in remote (S3) storage, named by sha256.
+MODEL_CACHE_DIR = Path(env("MODEL_CACHE_DIR", str(BASE_DIR / "var" / "model-cache")))
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

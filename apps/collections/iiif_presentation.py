@@ -1,0 +1,247 @@
+"""IIIF Presentation 3.0 documents: a Manifest per photograph, a Collection per collection.
+
+A photograph's Manifest has one Canvas painted with the master through its image service;
+when the photograph has an approved colorization, the painting body is a Choice of the
+original and the colorization, the original first (the scan is the record, the
+colorization a plausible guess).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from apps.collections import iiif, selectors
+from apps.collections.iiif_sources import configured_max_area, photograph_image_identifier
+from apps.collections.models import RightsStatement
+
+CONTEXT = "http://iiif.io/api/presentation/3/context.json"
+ARCHIVE_NAME = "Chroma Archive"
+COLLECTION_PART_SIZE = 1000  # Manifests per Collection document; larger collections are split in parts
+THUMBNAIL_SIZE = "!400,400"
+
+
+@dataclass(frozen=True)
+class AlternativeImage:
+    """An image shown as a choice beside the original on a photograph's Canvas."""
+
+    image_identifier: str  # an identifier of the IIIF image service, e.g. "variant-12"
+    width: int
+    height: int
+    label: str  # e.g. "AI colorization — model 1.2.0, seed 42"
+
+
+def approved_colorization_for(photograph) -> AlternativeImage | None:
+    """The photograph's approved colorization, for its Manifest.
+
+    Hook for the colorize app: return an AlternativeImage for the photograph's approved
+    variant (its image served under a prefix it registers with
+    `iiif_sources.register_image_source`), or None when there is none.
+    """
+    return None
+
+
+def _text(value: str, language: str = "none") -> dict:
+    return {language: [value]}
+
+
+def _image_body(request, image_identifier: str, width: int, height: int, label: str | None = None) -> dict:
+    service = request.build_absolute_uri(reverse("collections:iiif-image-base", args=[image_identifier]))
+    max_width, max_height = iiif.max_size(width, height, configured_max_area())
+    body = {
+        "id": f"{service}/full/max/0/default.jpg",
+        "type": "Image",
+        "format": "image/jpeg",
+        "width": max_width,
+        "height": max_height,
+        "service": [{"id": service, "type": "ImageService3", "profile": iiif.PROFILE}],
+    }
+    if label:
+        body["label"] = _text(label, "en")
+    return body
+
+
+def _thumbnail(request, image_identifier: str) -> list[dict]:
+    service = request.build_absolute_uri(reverse("collections:iiif-image-base", args=[image_identifier]))
+    return [
+        {
+            "id": f"{service}/full/{THUMBNAIL_SIZE}/0/default.jpg",
+            "type": "Image",
+            "format": "image/jpeg",
+            "service": [{"id": service, "type": "ImageService3", "profile": iiif.PROFILE}],
+        }
+    ]
+
+
+def photograph_metadata(photograph) -> list[dict]:
+    """Dublin Core fields as Presentation `metadata` label/value pairs, empty ones left out."""
+    pairs = [
+        ("Title", photograph.title),
+        ("Identifier", photograph.identifier),
+        ("Creator", photograph.creator),
+        ("Date", photograph.date),
+        ("Description", photograph.description),
+        ("Subject", " | ".join(photograph.subjects)),
+        ("Place", photograph.place),
+        ("Source", photograph.source),
+        ("Language", photograph.language),
+        ("Format", photograph.format),
+        ("Rights", RightsStatement(photograph.rights_uri).label if photograph.rights_uri else ""),
+        ("Collection", photograph.collection.title),
+    ]
+    return [{"label": _text(label, "en"), "value": _text(str(value))} for label, value in pairs if value]
+
+
+def photograph_manifest(photograph, *, request) -> dict:
+    manifest_id = request.build_absolute_uri(reverse("collections:iiif-manifest", args=[photograph.pk]))
+    canvas_id = f"{manifest_id}/canvas/1"
+    original = _image_body(request, photograph_image_identifier(photograph), photograph.width, photograph.height)
+    colorization = approved_colorization_for(photograph)
+    if colorization is None:
+        body = original
+    else:
+        original["label"] = _text("Original scan", "en")
+        body = {
+            "type": "Choice",
+            "items": [original, _image_body(request, colorization.image_identifier, colorization.width, colorization.height, colorization.label)],
+        }
+    collection = photograph.collection
+    attribution = f"{ARCHIVE_NAME}, {collection.title}"
+    rights_label = RightsStatement(photograph.rights_uri).label if photograph.rights_uri else ""
+    statement = ". ".join(part for part in (attribution, rights_label, photograph.rights_note.strip()) if part)
+    manifest = {
+        "@context": CONTEXT,
+        "id": manifest_id,
+        "type": "Manifest",
+        "label": _text(photograph.display_title),
+        "metadata": photograph_metadata(photograph),
+        "requiredStatement": {"label": _text("Attribution", "en"), "value": _text(statement, "en")},
+        "provider": [
+            {
+                "id": request.build_absolute_uri("/"),
+                "type": "Agent",
+                "label": _text(ARCHIVE_NAME, "en"),
+                "homepage": [{"id": request.build_absolute_uri("/"), "type": "Text", "label": _text(ARCHIVE_NAME, "en"), "format": "text/html"}],
+            }
+        ],
+        "homepage": [
+            {
+                "id": request.build_absolute_uri(reverse("collections:photograph", args=[photograph.pk])),
+                "type": "Text",
+                "label": _text(photograph.display_title),
+                "format": "text/html",
+            }
+        ],
+        "thumbnail": _thumbnail(request, photograph_image_identifier(photograph)),
+        "partOf": [{"id": request.build_absolute_uri(reverse("collections:iiif-collection", args=[collection.slug])), "type": "Collection"}],
+        "items": [
+            {
+                "id": canvas_id,
+                "type": "Canvas",
+                "label": _text(photograph.display_title),
+                "width": photograph.width,
+                "height": photograph.height,
+                "items": [
+                    {
+                        "id": f"{canvas_id}/page/1",
+                        "type": "AnnotationPage",
+                        "items": [
+                            {
+                                "id": f"{canvas_id}/page/1/annotation/1",
+                                "type": "Annotation",
+                                "motivation": "painting",
+                                "body": body,
+                                "target": canvas_id,
+                            }
+                        ],
+                    }
+                ],
+            }
+        ],
+    }
+    if photograph.description:
+        manifest["summary"] = _text(photograph.description)
+    if photograph.rights_uri:
+        manifest["rights"] = photograph.rights_uri
+    return manifest
+
+
+def collection_document(collection, *, user, request, part: int | None = None) -> dict | None:
+    """A IIIF Collection of the collection's sub-collections and photographs.
+
+    Up to COLLECTION_PART_SIZE photographs are listed directly; a larger collection lists
+    its photographs in part Collections of that size, so no document grows without bound.
+    Returns None for a part that does not exist.
+    """
+    photographs = (
+        selectors.photograph_visible_to(user)
+        .filter(collection=collection)
+        .order_by("identifier", "pk")
+        .only("pk", "title", "identifier")
+    )
+    total = photographs.count()
+    parts = math.ceil(total / COLLECTION_PART_SIZE)
+    base_id = request.build_absolute_uri(reverse("collections:iiif-collection", args=[collection.slug]))
+    if part is not None:
+        if not 1 <= part <= parts or parts <= 1:
+            return None
+        start = (part - 1) * COLLECTION_PART_SIZE
+        return {
+            "@context": CONTEXT,
+            "id": request.build_absolute_uri(reverse("collections:iiif-collection-part", args=[collection.slug, part])),
+            "type": "Collection",
+            "label": _text(f"{collection.title} — part {part} of {parts}", "en"),
+            "partOf": [{"id": base_id, "type": "Collection"}],
+            "items": [_manifest_reference(request, photo) for photo in photographs[start : start + COLLECTION_PART_SIZE]],
+        }
+    children = selectors.collection_visible_to(user).filter(parent=collection).order_by("title")
+    items = [
+        {
+            "id": request.build_absolute_uri(reverse("collections:iiif-collection", args=[child.slug])),
+            "type": "Collection",
+            "label": _text(child.title),
+        }
+        for child in children
+    ]
+    if parts <= 1:
+        items += [_manifest_reference(request, photo) for photo in photographs]
+    else:
+        items += [
+            {
+                "id": request.build_absolute_uri(reverse("collections:iiif-collection-part", args=[collection.slug, number])),
+                "type": "Collection",
+                "label": _text(f"{collection.title} — part {number} of {parts}", "en"),
+            }
+            for number in range(1, parts + 1)
+        ]
+    document = {
+        "@context": CONTEXT,
+        "id": base_id,
+        "type": "Collection",
+        "label": _text(collection.title),
+        "requiredStatement": {"label": _text("Attribution", "en"), "value": _text(f"{ARCHIVE_NAME}, {collection.title}", "en")},
+        "homepage": [
+            {
+                "id": request.build_absolute_uri(reverse("collections:collection", args=[collection.slug])),
+                "type": "Text",
+                "label": _text(collection.title),
+                "format": "text/html",
+            }
+        ],
+        "items": items,
+    }
+    if collection.description:
+        document["summary"] = _text(collection.description)
+    if collection.parent_id:
+        document["partOf"] = [{"id": request.build_absolute_uri(reverse("collections:iiif-collection", args=[collection.parent.slug])), "type": "Collection"}]
+    return document
+
+
+def _manifest_reference(request, photograph) -> dict:
+    return {
+        "id": request.build_absolute_uri(reverse("collections:iiif-manifest", args=[photograph.pk])),
+        "type": "Manifest",
+        "label": _text(photograph.display_title),
+        "thumbnail": _thumbnail(request, photograph_image_identifier(photograph)),
+    }

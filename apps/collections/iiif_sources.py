@@ -1,0 +1,83 @@
+"""Where IIIF image identifiers come from: a registry of identifier prefixes.
+
+`photograph-<id>` is registered here. Another app adds its own kind of image with one call,
+for example the colorize app's variants:
+
+    register_image_source("variant-", variant_image_source)
+
+A resolver takes the rest of the identifier and the requesting user and returns an
+`ImageSource`, or None when there is no such image or the user may not see it (both answer
+404, so an unpublished image is indistinguishable from a missing one).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import BinaryIO
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+
+DEFAULT_MAX_AREA = 100_000_000
+
+
+@dataclass(frozen=True)
+class ImageSource:
+    open: Callable[[], BinaryIO]  # opens the master for reading; the caller closes it
+    width: int
+    height: int
+    version: str  # changes whenever the pixels do (the file's sha256): part of cache keys and ETags
+    modified: datetime | None
+    is_public: bool  # anonymous users may see it: CORS for everyone and shared caches
+    rights: str | None = None  # a RightsStatements.org or Creative Commons URI
+
+
+Resolver = Callable[[str, object], ImageSource | None]
+
+# prefix → resolver; longer prefixes win. Tests and apps add entries with register_image_source.
+IMAGE_SOURCES: dict[str, Resolver] = {}
+
+
+def register_image_source(prefix: str, resolver: Resolver) -> None:
+    IMAGE_SOURCES[prefix] = resolver
+
+
+def resolve_image_source(identifier: str, user) -> ImageSource | None:
+    for prefix in sorted(IMAGE_SOURCES, key=len, reverse=True):
+        if identifier.startswith(prefix):
+            return IMAGE_SOURCES[prefix](identifier[len(prefix):], user)
+    return None
+
+
+def configured_max_area() -> int:
+    """The most pixels one image response may hold (setting IIIF_MAX_AREA)."""
+    return getattr(settings, "IIIF_MAX_AREA", DEFAULT_MAX_AREA)
+
+
+def photograph_image_identifier(photograph) -> str:
+    return f"photograph-{photograph.pk}"
+
+
+def photograph_image_source(key: str, user) -> ImageSource | None:
+    from apps.collections import selectors
+
+    if not key.isdigit() or key.startswith("0"):
+        return None
+    photograph = selectors.photograph_visible_to(user).filter(pk=int(key)).first()
+    if photograph is None:
+        return None
+    is_public = not user.is_authenticated or selectors.photograph_visible_to(AnonymousUser()).filter(pk=photograph.pk).exists()
+    master = photograph.master
+    return ImageSource(
+        open=lambda: master.storage.open(master.name, "rb"),
+        width=photograph.width,
+        height=photograph.height,
+        version=photograph.sha256,
+        modified=photograph.created_at,  # the master is never modified after ingest
+        is_public=is_public,
+        rights=photograph.rights_uri or None,
+    )
+
+
+register_image_source("photograph-", photograph_image_source)

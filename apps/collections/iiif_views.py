@@ -1,0 +1,154 @@
+"""IIIF endpoints: Image API 3.0 (info.json, image requests, base URI) and Presentation 3.0
+manifests. Each view parses the path, finds the image or record through the source registry
+or the selectors (which apply the visibility rule), and renders; pixels are iiif.py's job.
+
+Settings (optional): IIIF_MAX_AREA, the most pixels one response may hold (default 100 MP,
+see iiif_sources.configured_max_area); IIIF_CACHE_ROOT, where rendered images are kept (default MEDIA_ROOT/iiif-cache).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.urls import reverse
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.http import http_date
+from django.views.decorators.http import require_safe
+
+from apps.collections import iiif, iiif_presentation, selectors
+from apps.collections.iiif_sources import ImageSource, configured_max_area, resolve_image_source
+
+PUBLIC_MAX_AGE = 24 * 3600
+PRIVATE_MAX_AGE = 300
+
+
+def cache_root() -> Path:
+    root = getattr(settings, "IIIF_CACHE_ROOT", None)
+    return Path(root) if root else Path(settings.MEDIA_ROOT) / "iiif-cache"
+
+
+def _source_or_404(request, identifier: str) -> ImageSource:
+    source = resolve_image_source(identifier, request.user)
+    if source is None:
+        raise Http404("No such image.")
+    return source
+
+
+def _service_id(request, identifier: str) -> str:
+    return request.build_absolute_uri(reverse("collections:iiif-image-base", args=[identifier]))
+
+
+def _json_media_type(request, context: str) -> str:
+    # JSON-LD only when asked for (Image API 3.0 §7.1; Presentation 3.0 §6.2).
+    if "application/ld+json" in request.headers.get("Accept", ""):
+        return f'application/ld+json;profile="{context}"'
+    return "application/json"
+
+
+def _share(response: HttpResponse, is_public: bool) -> HttpResponse:
+    """CORS and caching: public images are for everyone; others only for this session."""
+    if is_public:
+        response["Access-Control-Allow-Origin"] = "*"
+        patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
+    else:
+        patch_cache_control(response, private=True, max_age=PRIVATE_MAX_AGE)
+        patch_vary_headers(response, ["Cookie", "Authorization"])
+    return response
+
+
+@require_safe
+def image_base(request, identifier: str):
+    """The base URI of an image service redirects to its info.json (Image API 3.0 §2.2)."""
+    _source_or_404(request, identifier)
+    return HttpResponseRedirect(reverse("collections:iiif-info", args=[identifier]), status=303)
+
+
+@require_safe
+def image_info(request, identifier: str):
+    source = _source_or_404(request, identifier)
+    document = iiif.info_document(_service_id(request, identifier), source.width, source.height, max_area=configured_max_area(), rights=source.rights)
+    response = HttpResponse(json.dumps(document, indent=2), content_type=_json_media_type(request, iiif.CONTEXT))
+    response["Link"] = f'<{iiif.PROFILE_URI}>;rel="profile"'
+    return _share(response, source.is_public)
+
+
+@require_safe
+def image_request(request, identifier: str, region: str, size: str, rotation: str, quality_format: str):
+    source = _source_or_404(request, identifier)
+    try:
+        plan = iiif.plan_request(iiif.parse_request(region, size, rotation, quality_format), source.width, source.height, max_area=configured_max_area())
+    except iiif.IIIFError as error:
+        return _share(HttpResponse(error.message, status=error.status, content_type="text/plain; charset=utf-8"), source.is_public)
+
+    key = hashlib.sha256(f"{identifier}|{source.version}|{plan.canonical}".encode()).hexdigest()
+    etag = f'"{key[:32]}"'
+    last_modified = source.modified.timestamp() if source.modified else None
+    not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    if not_modified is not None:
+        return _image_headers(request, not_modified, identifier, plan, source, etag)
+
+    path = cache_root() / key[:2] / f"{key}.{plan.format}"
+    if not path.exists():
+        with source.open() as master:
+            data = iiif.render(plan, master)
+        _write_atomically(path, data)
+    response = FileResponse(path.open("rb"), content_type=plan.media_type)
+    return _image_headers(request, response, identifier, plan, source, etag)
+
+
+def _image_headers(request, response, identifier: str, plan: iiif.Plan, source: ImageSource, etag: str):
+    response["ETag"] = etag
+    if source.modified:
+        response["Last-Modified"] = http_date(source.modified.timestamp())
+    canonical = f"{_service_id(request, identifier)}/{plan.canonical}"
+    response["Link"] = f'<{canonical}>;rel="canonical", <{iiif.PROFILE_URI}>;rel="profile"'
+    return _share(response, source.is_public)
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Concurrent renders of one tile each write a temporary file; the last rename wins."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+@require_safe
+def photograph_manifest(request, pk: int):
+    photograph = selectors.photograph_get(user=request.user, pk=pk)
+    document = iiif_presentation.photograph_manifest(photograph, request=request)
+    return _presentation_response(request, document, _is_public_photograph(photograph))
+
+
+@require_safe
+def collection_manifest(request, slug: str, part: int | None = None):
+    collection = selectors.collection_get(user=request.user, slug=slug)
+    document = iiif_presentation.collection_document(collection, user=request.user, request=request, part=part)
+    if document is None:
+        raise Http404("No such part of this collection.")
+    return _presentation_response(request, document, _is_public_collection(collection))
+
+
+def _presentation_response(request, document: dict, is_public: bool) -> HttpResponse:
+    response = JsonResponse(document, json_dumps_params={"indent": 2, "ensure_ascii": False})
+    response["Content-Type"] = _json_media_type(request, iiif_presentation.CONTEXT)
+    return _share(response, is_public)
+
+
+def _is_public_photograph(photograph) -> bool:
+    return selectors.photograph_visible_to(AnonymousUser()).filter(pk=photograph.pk).exists()
+
+
+def _is_public_collection(collection) -> bool:
+    return selectors.collection_visible_to(AnonymousUser()).filter(pk=collection.pk).exists()
