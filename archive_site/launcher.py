@@ -37,6 +37,12 @@ class LaunchError(RuntimeError):
     pass
 
 
+def optional_setup_commands(*, demo_data: bool) -> list[tuple[str, tuple[str, ...]]]:
+    """The setup commands of OPTIONAL_SETUP that are installed (demo data only if asked)."""
+    available = get_commands()
+    return [(name, args) for name, args in OPTIONAL_SETUP if name in available and (demo_data or name != "load_demo_data")]
+
+
 def _die_with_parent() -> None:
     # Children get SIGTERM if the supervisor is killed outright (kill -9), so nothing is orphaned.
     if sys.platform.startswith("linux"):
@@ -85,19 +91,17 @@ class Launcher:
             password=os.environ.get("DJANGO_ADMIN_PASSWORD") or None,
         )
         connections.close_all()  # the supervisor keeps no database connection open
-        available = get_commands()
-        for name, args in OPTIONAL_SETUP:
-            if name == "load_demo_data" and not self.demo_data:
-                continue
-            if name in available:
-                self._manage(name, *args)
+        for name, args in optional_setup_commands(demo_data=self.demo_data):
+            self._manage(name, *args)
         self._manage("collectstatic", "--no-input", "--verbosity", "0")
         return account
 
     # --- processes -----------------------------------------------------------------------------
 
     def _spawn(self, name: str, argv: list[str], stop_signal: int = signal.SIGTERM) -> None:
-        process = subprocess.Popen(argv, preexec_fn=_die_with_parent)
+        # Own process group: a Ctrl-C in the terminal reaches only the supervisor, which then
+        # stops each child the graceful way (gunicorn: SIGTERM, rq: warm shutdown).
+        process = subprocess.Popen(argv, preexec_fn=_die_with_parent, process_group=0)
         self.children.append(Child(name, process, stop_signal))
 
     def start_web(self) -> None:

@@ -1,13 +1,21 @@
-"""Shared fixtures: users per role, a temporary media root, and a real RQ worker.
+"""Shared fixtures: users per role, a temporary media root, a real RQ worker, and a
+browser (Playwright on Debian's Chromium) with a login helper.
 
 Django is imported inside the fixtures only, so `pytest tests/mlcore -p no:django` can load
 this file without Django.
 """
 from __future__ import annotations
 
+import os
+
 import pytest
 
 ROLE_NAMES = ("archivist", "colorist", "curator")
+
+
+def pytest_configure(config):
+    # WhiteNoise warns that collectstatic's STATIC_ROOT is missing; tests use the finders.
+    config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")
 
 
 @pytest.fixture(autouse=True)
@@ -83,3 +91,76 @@ def rq_worker(rq_queues):
         return worker
 
     return run
+
+
+# --- Browser tests -------------------------------------------------------------------------
+# Playwright drives Debian's Chromium (/usr/bin/chromium; ./bin/test installs it): its own
+# browser download does not work here. The flags keep Chromium off the (closed) network.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the session (Playwright sync API)."""
+    if not os.path.exists(CHROMIUM):
+        message = f"{CHROMIUM} is missing: apt-get install chromium (./bin/test does it as root)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an asyncio loop running in this thread, and Django then
+    # refuses ORM calls from it. The loop never runs Django code, so the calls are safe.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            yield chromium
+            chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh browser page (its own cookies) whose relative URLs go to the live server:
+    `page.goto("/collections/")`."""
+    context = browser.new_context(base_url=live_server.url)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def _browser_login(page, live_server, user, password: str | None = None, next_url: str = "/accounts/"):
+    """Log `user` in through the login form (users from the role fixtures have the password
+    "pw-<username>") and land on `next_url`."""
+    from urllib.parse import quote
+
+    username = user.get_username()
+    page.goto(f"{live_server.url}/accounts/login/?next={quote(next_url)}")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password or f"pw-{username}")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_server.url}{next_url}")
+    return page
+
+
+@pytest.fixture
+def login():
+    """`login(page, live_server, user)`: sign `user` in through the login page."""
+    return _browser_login

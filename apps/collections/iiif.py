@@ -172,6 +172,17 @@ def _round(value: float) -> int:
     return int(math.floor(value + 0.5))
 
 
+def confined_size(width: int, height: int, box_width: int, box_height: int) -> str:
+    """A size parameter for "at most box_width×box_height" that never asks for upscaling.
+
+    `!w,h` larger than the image is refused without `^` (the official validator's
+    size_noup test expects 400 for it), so images that fit the box are asked for at "max".
+    """
+    if width <= box_width and height <= box_height:
+        return "max"
+    return f"!{box_width},{box_height}"
+
+
 def max_size(width: int, height: int, max_area: int | None) -> tuple[int, int]:
     """The largest output the service returns for a `width`×`height` region without ^."""
     if max_area is None or width * height <= max_area:
@@ -229,8 +240,6 @@ def _resolve_size(size: tuple, rw: int, rh: int, max_area: int | None) -> tuple[
             ow, oh = w, h
         else:  # confined: the largest size with the region's aspect ratio inside w×h
             scale = min(w / rw, h / rh)
-            if not upscale:
-                scale = min(scale, 1.0)
             ow, oh = min(w, _round(rw * scale)), min(h, _round(rh * scale))
     if ow < 1 or oh < 1:
         raise IIIFError(f"The requested size rounds to {ow}×{oh} pixels: ask for a larger one.")

@@ -19,7 +19,7 @@ from apps.collections.models import RightsStatement
 CONTEXT = "http://iiif.io/api/presentation/3/context.json"
 ARCHIVE_NAME = "Chroma Archive"
 COLLECTION_PART_SIZE = 1000  # Manifests per Collection document; larger collections are split in parts
-THUMBNAIL_SIZE = "!400,400"
+THUMBNAIL_BOX = 400
 
 
 @dataclass(frozen=True)
@@ -62,11 +62,17 @@ def _image_body(request, image_identifier: str, width: int, height: int, label: 
     return body
 
 
-def _thumbnail(request, image_identifier: str) -> list[dict]:
+def image_request_path(image_identifier: str, width: int, height: int, box: int) -> str:
+    """The path of a JPEG of the whole image that fits a box×box square (never upscaled)."""
+    size = iiif.confined_size(width, height, box, box)
+    return reverse("collections:iiif-image", args=[image_identifier, "full", size, "0", "default.jpg"])
+
+
+def _thumbnail(request, image_identifier: str, width: int, height: int) -> list[dict]:
     service = request.build_absolute_uri(reverse("collections:iiif-image-base", args=[image_identifier]))
     return [
         {
-            "id": f"{service}/full/{THUMBNAIL_SIZE}/0/default.jpg",
+            "id": request.build_absolute_uri(image_request_path(image_identifier, width, height, THUMBNAIL_BOX)),
             "type": "Image",
             "format": "image/jpeg",
             "service": [{"id": service, "type": "ImageService3", "profile": iiif.PROFILE}],
@@ -133,7 +139,7 @@ def photograph_manifest(photograph, *, request) -> dict:
                 "format": "text/html",
             }
         ],
-        "thumbnail": _thumbnail(request, photograph_image_identifier(photograph)),
+        "thumbnail": _thumbnail(request, photograph_image_identifier(photograph), photograph.width, photograph.height),
         "partOf": [{"id": request.build_absolute_uri(reverse("collections:iiif-collection", args=[collection.slug])), "type": "Collection"}],
         "items": [
             {
@@ -178,7 +184,7 @@ def collection_document(collection, *, user, request, part: int | None = None) -
         selectors.photograph_visible_to(user)
         .filter(collection=collection)
         .order_by("identifier", "pk")
-        .only("pk", "title", "identifier")
+        .only("pk", "title", "identifier", "width", "height")
     )
     total = photographs.count()
     parts = math.ceil(total / COLLECTION_PART_SIZE)
@@ -243,5 +249,5 @@ def _manifest_reference(request, photograph) -> dict:
         "id": request.build_absolute_uri(reverse("collections:iiif-manifest", args=[photograph.pk])),
         "type": "Manifest",
         "label": _text(photograph.display_title),
-        "thumbnail": _thumbnail(request, photograph_image_identifier(photograph)),
+        "thumbnail": _thumbnail(request, photograph_image_identifier(photograph), photograph.width, photograph.height),
     }

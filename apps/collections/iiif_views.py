@@ -98,7 +98,7 @@ def image_request(request, identifier: str, region: str, size: str, rotation: st
         with source.open() as master:
             data = iiif.render(plan, master)
         _write_atomically(path, data)
-    response = FileResponse(path.open("rb"), content_type=plan.media_type)
+    response = FileResponse(path.open("rb"), content_type=plan.media_type, filename=f"{identifier}.{plan.format}")
     return _image_headers(request, response, identifier, plan, source, etag)
 
 

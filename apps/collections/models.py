@@ -165,6 +165,7 @@ class MetadataChange(models.Model):
         PORTAL = "portal", "Portal"
         ADMIN = "admin", "Admin"
         CSV = "csv", "CSV import"
+        COMMAND = "command", "Management command"
         SYSTEM = "system", "System"
 
     photograph = models.ForeignKey(Photograph, null=True, blank=True, on_delete=models.CASCADE, related_name="history")

@@ -5,3 +5,14 @@ class ColorizeConfig(AppConfig):
     name = "apps.colorize"
     label = "colorize"
     verbose_name = "Colorization"
+
+    def ready(self):
+        # Hooks the archive's IIIF code offers to this app: variants as images of the Image
+        # API, and the approved colorization as a choice in each photograph's Manifest.
+        from apps.collections import iiif_presentation
+        from apps.collections.iiif_sources import register_image_source
+
+        from .iiif import approved_colorization_for, variant_image_source
+
+        register_image_source("variant-", variant_image_source)
+        iiif_presentation.approved_colorization_for = approved_colorization_for

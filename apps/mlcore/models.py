@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class ModelVersion(models.Model):
@@ -34,3 +35,157 @@ class ModelVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.version}"
+
+
+class CuratedSet(models.Model):
+    """Images a curator chose to teach the model: colour photographs of the archive and approved variants.
+
+    A draft set can be edited; freezing it fixes a deterministic train/hold-out split
+    (`split`, item keys) that every training run of the set uses, so a run's provenance
+    names exactly what it learned from and what it was judged on. It lives here, beside
+    TrainingRun, rather than in apps.colorize (see docs/RETRAINING.md).
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        FROZEN = "frozen", "Frozen"
+
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.DRAFT)
+    seed = models.PositiveIntegerField(default=0, help_text="Seeds the train/hold-out split.")
+    holdout_fraction = models.FloatField(default=0.1, help_text="Share of the items held out to evaluate a run (at least one).")
+    split = models.JSONField(default=dict, blank=True, help_text='Fixed when frozen: {"train": [item keys], "holdout": [item keys]}.')
+    frozen_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(holdout_fraction__gt=0) & Q(holdout_fraction__lt=1), name="mlcore_curatedset_holdout_fraction_range"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.status == self.Status.FROZEN
+
+
+class CuratedItem(models.Model):
+    """One image of a curated set: a colour photograph (its master) or an approved variant.
+
+    An approved variant's file already is the training image: its luma is the original
+    scan's and its chroma the one the colorist approved.
+    """
+
+    class Kind(models.TextChoices):
+        PHOTOGRAPH = "photograph", "Colour photograph"
+        VARIANT = "variant", "Approved variant"
+
+    curated_set = models.ForeignKey(CuratedSet, on_delete=models.CASCADE, related_name="items")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    photograph = models.ForeignKey("collections.Photograph", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    variant = models.ForeignKey("colorize.Variant", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind="photograph", photograph__isnull=False, variant__isnull=True) | Q(kind="variant", variant__isnull=False, photograph__isnull=True)),
+                name="mlcore_curateditem_kind_matches",
+            ),
+            models.UniqueConstraint(fields=["curated_set", "photograph"], name="mlcore_curateditem_photograph_once"),
+            models.UniqueConstraint(fields=["curated_set", "variant"], name="mlcore_curateditem_variant_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+    @property
+    def key(self) -> str:
+        """Stable name of the item in a frozen split: "photograph:12" or "variant:34"."""
+        return f"{self.kind}:{self.photograph_id if self.kind == self.Kind.PHOTOGRAPH else self.variant_id}"
+
+
+class TrainingRun(models.Model):
+    """Fine-tuning a base version on a frozen curated set: one job on the `training` queue.
+
+    The row is the record: hyperparameters, progress (one TrainingProgress row per
+    epoch), the checkpoint a killed run resumes from, the hold-out evaluation of the new
+    weights beside the base's, and the candidate ModelVersion it produced.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
+    FINISHED_STATUSES = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
+
+    curated_set = models.ForeignKey(CuratedSet, on_delete=models.PROTECT, related_name="training_runs")
+    base_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="training_runs")
+    hyperparameters = models.JSONField(default=dict, help_text="Training settings of the run (fine-tuning defaults filled in).")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    progress = models.JSONField(default=dict, blank=True, help_text="Latest: stage, epoch, step, losses, validation metrics, ETA.")
+    log_tail = models.TextField(blank=True, help_text="The last lines of the run's log.")
+    error = models.TextField(blank=True)
+    result_version = models.OneToOneField(ModelVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="training_run")
+    evaluation = models.JSONField(default=dict, blank=True, help_text="Hold-out metrics of the new weights and of the base version, samples.")
+    data_summary = models.JSONField(default=dict, blank=True, help_text="What the run trained and was evaluated on.")
+    checkpoint_path = models.CharField(max_length=500, blank=True, help_text="Training checkpoint a re-run resumes from.")
+    cancel_requested = models.BooleanField(default=False)
+    job_id = models.CharField(max_length=100, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Runs started so far (a resumed run counts again).")
+    max_attempts = models.PositiveSmallIntegerField(default=3)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="training_runs")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    queued_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Training run #{self.pk} on {self.curated_set} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE_STATUSES
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in self.FINISHED_STATUSES
+
+
+class TrainingProgress(models.Model):
+    """What the trainer reported at the end of one epoch of a run."""
+
+    training_run = models.ForeignKey(TrainingRun, on_delete=models.CASCADE, related_name="progress_events")
+    epoch = models.PositiveIntegerField()
+    epochs = models.PositiveIntegerField()
+    step = models.PositiveIntegerField()
+    total_steps = models.PositiveIntegerField()
+    losses = models.JSONField(default=dict)
+    val = models.JSONField(default=dict, help_text="Validation metrics on the hold-out crops.")
+    elapsed_seconds = models.FloatField()
+    eta_seconds = models.FloatField(null=True, blank=True)
+    attempt = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["training_run_id", "epoch"]
+        constraints = [models.UniqueConstraint(fields=["training_run", "epoch"], name="mlcore_trainingprogress_one_per_epoch")]
+
+    def __str__(self) -> str:
+        return f"Run {self.training_run_id} epoch {self.epoch}/{self.epochs}"

@@ -123,7 +123,10 @@ RQ_SHOW_ADMIN_LINK = True
 # between jobs. RQ_WORKER_WARMUP lists dotted paths of callables it runs once at start
 # (e.g. loading the active model), before the first job.
 RQ_WORKER_CLASS = env("RQ_WORKER_CLASS", "archive_site.worker.ArchiveWorker")
-RQ_WORKER_WARMUP: list[str] = []
+RQ_WORKER_WARMUP: list[str] = [
+    "apps.mlcore.registry.warm_active",  # load the active model before the first colorization
+    "apps.colorize.jobs.start_reconciler",  # re-queue or fail lost colorization jobs every minute
+]
 # Services enqueue explicitly inside transaction.on_commit (STYLE.md), so the queue itself
 # enqueues at once and returns the job.
 RQ = {"COMMIT_MODE": "auto"}
@@ -192,9 +195,11 @@ MODEL_CACHE_DIR = Path(env("MODEL_CACHE_DIR", str(BASE_DIR / "var" / "model-cach
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: its WWW-Authenticate header makes DRF answer 401 (not 403) to missing or
+    # bad credentials.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",

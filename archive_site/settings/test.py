@@ -2,7 +2,9 @@
 test-only queue names so a test run never touches a live system's queues, fast hashing."""
 import os
 
-os.environ.setdefault("RQ_QUEUE_PREFIX", "test-")
+# The embedded servers under var/ are shared by every test run of this checkout (two
+# terminals, the dev server): there each run gets its own queues and test database.
+os.environ.setdefault("RQ_QUEUE_PREFIX", "test-" if os.environ.get("REDIS_URL") else f"test-{os.getpid()}-")
 
 from .dev import *  # noqa: E402,F401,F403
 from .dev import REDIS_URL  # noqa: E402
@@ -11,6 +13,8 @@ from .base import rq_queues  # noqa: E402
 DEBUG = False
 RQ_QUEUE_PREFIX = os.environ["RQ_QUEUE_PREFIX"]
 RQ_QUEUES = rq_queues(REDIS_URL)
+if not os.environ.get("DATABASE_URL"):
+    DATABASES["default"]["TEST"] = {"NAME": f"test_chroma_{os.getpid()}"}  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     **STORAGES,  # noqa: F405

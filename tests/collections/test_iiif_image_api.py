@@ -57,7 +57,6 @@ def close(a, b, tolerance=6) -> bool:
         ("full/,300/0/default.jpg", (0, 0, 1000, 600), (500, 300)),
         ("full/400,400/0/default.jpg", (0, 0, 1000, 600), (400, 400)),
         ("full/!400,400/0/default.jpg", (0, 0, 1000, 600), (400, 240)),
-        ("full/!4000,4000/0/default.jpg", (0, 0, 1000, 600), (1000, 600)),  # confined, never upscaled without ^
         ("full/^!4000,4000/0/default.jpg", (0, 0, 1000, 600), (4000, 2400)),
         ("full/pct:25/0/default.jpg", (0, 0, 1000, 600), (250, 150)),
         ("full/^pct:150/0/default.jpg", (0, 0, 1000, 600), (1500, 900)),
@@ -81,6 +80,7 @@ def test_plan_resolves_region_and_size(path, region, size):
         "-1,0,10,10/max/0/default.jpg",
         "full/full/0/default.jpg",  # 2.x syntax, gone in 3.0
         "full/1200,/0/default.jpg",  # upscaling without ^
+        "full/!4000,4000/0/default.jpg",  # confined beyond the region is upscaling too (validator: size_noup)
         "full/pct:101/0/default.jpg",
         "full/!100,/0/default.jpg",
         "full/,/0/default.jpg",
@@ -109,6 +109,12 @@ def test_pixel_limit_scales_max_down_and_refuses_larger_explicit_sizes():
         request_plan("full/4000,3000/0/default.jpg", 4000, 3000, max_area=3_000_000)
     with pytest.raises(IIIFError):
         request_plan("full/^pct:1000/0/default.jpg", 1000, 1000, max_area=3_000_000)
+
+
+def test_confined_size_never_asks_for_upscaling():
+    assert iiif.confined_size(300, 200, 400, 400) == "max"
+    assert iiif.confined_size(3000, 200, 400, 400) == "!400,400"
+    request_plan(f"full/{iiif.confined_size(300, 200, 400, 400)}/0/default.jpg", 300, 200)
 
 
 def test_canonical_form():

@@ -7,6 +7,7 @@ import torch
 from PIL import Image
 
 from apps.mlcore.gan.checkpoint import save_generator
+from apps.mlcore.gan.colorspace import yuv_to_rgb
 from apps.mlcore.gan.inference import Colorizer
 from apps.mlcore.gan.networks import GeneratorConfig, UNetGenerator
 
@@ -44,6 +45,21 @@ def gradient_rgb(width: int, height: int, seed: int = 0, texture: float = 8.0) -
     b = 127 + 120 * np.sin((xx + yy) / max(width + height, 1) * 9.0)
     rgb = np.stack([r, g, b], axis=-1) + rng.normal(0, texture, (height, width, 3))
     return Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8))
+
+
+def learnable_rgb(width: int, height: int, seed: int = 0) -> Image.Image:
+    """A colour picture whose chroma is a function of its luma (dark blue, bright orange): learnable."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    y = 0.5 + 0.35 * np.sin(xx / 3.0 + rng.uniform(0, 6)) * np.cos(yy / 4.0 + rng.uniform(0, 6))
+    yuv = np.stack([y, -0.25 * (y - 0.5) * 2, 0.3 * (y - 0.5) * 2], axis=-1)
+    return Image.fromarray(np.clip(yuv_to_rgb(yuv) * 255 + 0.5, 0, 255).astype(np.uint8))
+
+
+@pytest.fixture
+def make_learnable():
+    """The ``learnable_rgb`` factory."""
+    return learnable_rgb
 
 
 @pytest.fixture

@@ -1,16 +1,17 @@
 import numpy as np
 import pytest
+import torch
 
 from apps.mlcore.gan.colorspace import (
     U_MAX,
     V_MAX,
     denormalize_chroma,
-    fit_chroma_to_gamut,
     normalize_chroma,
     normalize_luma,
     rgb_to_yuv,
     yuv_to_rgb,
     yuv_to_rgb8,
+    yuv_to_rgb_in_gamut,
 )
 
 
@@ -43,13 +44,19 @@ def test_gamut_fit_keeps_luma_and_only_shrinks_chroma():
     rng = np.random.default_rng(3)
     y = rng.random(5000)
     uv = rng.uniform(-1, 1, (5000, 2)) * [U_MAX, V_MAX]
-    fitted = fit_chroma_to_gamut(y, uv)
-    rgb = yuv_to_rgb(np.concatenate([y[:, None], fitted], axis=1))
+    planes = yuv_to_rgb_in_gamut(*(torch.from_numpy(a) for a in (y, uv[:, 0], uv[:, 1])))
+    rgb = torch.stack(planes, dim=-1).numpy()
     assert rgb.min() >= -1e-9 and rgb.max() <= 1 + 1e-9
-    assert np.all(np.abs(fitted) <= np.abs(uv) + 1e-12)
-    np.testing.assert_allclose(rgb_to_yuv(rgb)[:, 0], y, atol=1e-9)
-    inside = np.all((yuv_to_rgb(np.concatenate([y[:, None], uv], axis=1)) >= 0) & (yuv_to_rgb(np.concatenate([y[:, None], uv], axis=1)) <= 1), axis=1)
-    np.testing.assert_allclose(fitted[inside], uv[inside])
+    fitted = rgb_to_yuv(rgb)
+    np.testing.assert_allclose(fitted[:, 0], y, atol=1e-9)
+    # The chroma keeps its hue and only shrinks: fitted = t * original with t in [0, 1].
+    t = np.einsum("ij,ij->i", fitted[:, 1:], uv) / np.einsum("ij,ij->i", uv, uv)
+    np.testing.assert_allclose(fitted[:, 1:], t[:, None] * uv, atol=1e-9)
+    assert t.min() >= -1e-9 and t.max() <= 1 + 1e-9
+    unclipped = yuv_to_rgb(np.concatenate([y[:, None], uv], axis=1))
+    inside = np.all((unclipped >= 0) & (unclipped <= 1), axis=1)
+    assert 0.05 < inside.mean() < 0.95
+    np.testing.assert_allclose(t[inside], 1.0, atol=1e-9)
 
 
 def test_rgb8_merge_preserves_luma_level():
@@ -57,7 +64,10 @@ def test_rgb8_merge_preserves_luma_level():
     levels = rng.integers(0, 256, (300, 200))
     u = rng.uniform(-U_MAX, U_MAX, levels.shape).astype(np.float32)
     v = rng.uniform(-V_MAX, V_MAX, levels.shape).astype(np.float32)
-    rgb = yuv_to_rgb8((levels / 255).astype(np.float32), u, v)
+    rgb = yuv_to_rgb8(*(torch.from_numpy(a) for a in ((levels / 255).astype(np.float32), u, v))).numpy()
+    assert rgb.shape == (300, 200, 3) and rgb.dtype == np.uint8
     luma = rgb.astype(float) @ [0.299, 0.587, 0.114]
     assert np.abs(luma - levels).max() <= 1.0
     assert rgb.std(axis=-1).mean() > 10  # the chroma is really there
+    grey = yuv_to_rgb8(torch.tensor([0.0, 0.5, 1.0]), torch.zeros(3), torch.zeros(3)).numpy()
+    assert grey.tolist() == [[0, 0, 0], [128, 128, 128], [255, 255, 255]]

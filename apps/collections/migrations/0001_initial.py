@@ -113,7 +113,7 @@ class Migration(migrations.Migration):
                 ('field', models.CharField(max_length=64)),
                 ('old_value', models.TextField(blank=True)),
                 ('new_value', models.TextField(blank=True)),
-                ('source', models.CharField(choices=[('api', 'API'), ('portal', 'Portal'), ('admin', 'Admin'), ('csv', 'CSV import'), ('system', 'System')], default='api', max_length=10)),
+                ('source', models.CharField(choices=[('api', 'API'), ('portal', 'Portal'), ('admin', 'Admin'), ('csv', 'CSV import'), ('command', 'Management command'), ('system', 'System')], default='api', max_length=10)),
                 ('collection', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='history', to='collections.collection')),
                 ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('photograph', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='history', to='collections.photograph')),

@@ -184,7 +184,6 @@ def image_inspect(*, file: IO[bytes], filename: str) -> ImageInspection:
                 width, height = image.size
                 if width * height > settings.INGEST_MAX_PIXELS:
                     raise IngestRefused(IngestRefused.TOO_MANY_PIXELS, too_many)
-                exif = _exif(image)
                 image.verify()
             file.seek(0)
             with Image.open(file) as image:
@@ -193,6 +192,7 @@ def image_inspect(*, file: IO[bytes], filename: str) -> ImageInspection:
                     # at a fraction of the memory and time.
                     image.draft(image.mode, (max(width // 8, 1), max(height // 8, 1)))
                 image.load()
+                exif = _exif(image)
                 fmt, mode = image.format, image.mode
                 bit_depth = _bit_depth(image, head)
                 is_grayscale = _is_grayscale(image)

@@ -50,6 +50,7 @@ def atomic_torch_save(payload: dict, path: str | os.PathLike) -> None:
     try:
         with os.fdopen(handle, "wb") as stream:
             torch.save(payload, stream)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a checkpoint is meant to be read
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -15,12 +15,14 @@ The network never sees these raw values. It is fed ``2 Y - 1`` (in [-1, 1]) and 
 output is read as ``(U / 0.436, V / 0.615)`` (both in [-1, 1]), so every channel it
 touches spans the same range.
 
-All functions take channel-last float arrays (``(..., 3)`` or ``(..., 2)``) and work on
-any leading shape; they never allocate more than their output.
+``rgb_to_yuv``/``yuv_to_rgb`` take channel-last numpy float arrays of any leading shape;
+``yuv_to_rgb_in_gamut``/``yuv_to_rgb8`` take planar torch tensors, so the full-resolution
+merge runs multi-threaded (or on the GPU).
 """
 from __future__ import annotations
 
 import numpy as np
+import torch
 
 WR, WG, WB = 0.299, 0.587, 0.114
 U_MAX, V_MAX = 0.436, 0.615
@@ -58,29 +60,36 @@ def yuv_to_rgb(yuv: np.ndarray) -> np.ndarray:
     """Convert YUV (ranges as in the module docstring) back to sRGB, exact inverse of ``rgb_to_yuv``.
 
     Values are not clipped: a chroma that is out of gamut for its luma gives RGB outside
-    [0, 1]. Use ``fit_chroma_to_gamut`` first when the luma must survive the clipping.
+    [0, 1]. ``yuv_to_rgb8`` fits the chroma to the gamut instead, keeping the luma.
     """
     y = yuv[..., 0:1]
     rgb = y + yuv[..., 1:3] @ CHROMA_TO_RGB.astype(yuv.dtype, copy=False)
     return rgb
 
 
-def fit_chroma_to_gamut(luma: np.ndarray, chroma: np.ndarray) -> np.ndarray:
-    """Scale each pixel's chroma toward grey just enough that Y + chroma lies inside the RGB cube.
+def yuv_to_rgb_in_gamut(
+    y: torch.Tensor, u: torch.Tensor, v: torch.Tensor, *, white: float = 1.0
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Convert YUV to R, G, B planes, shrinking each pixel's chroma toward grey just enough to fit the RGB cube.
 
-    ``luma`` is ``(...)`` in [0, 1], ``chroma`` is ``(..., 2)`` holding U, V. Clipping RGB
-    instead would change the brightness of saturated highlights and shadows; shrinking the
-    chroma keeps the luma of the output exactly the scan's luma, which is the point of
-    working in YUV. Returns a new ``(..., 2)`` array of the same dtype.
+    ``y`` in [0, 1], ``u`` and ``v`` in YUV units, all of one shape; the planes come back
+    in [0, ``white``] up to float rounding (``white=255`` saves a pass when 8-bit output
+    follows). Clipping RGB instead would change the brightness of saturated highlights
+    and shadows; scaling the chroma by the largest t in [0, 1] that fits keeps the luma
+    of the output exactly the scan's luma, which is the point of working in YUV.
+    Branch-free, about twenty elementwise passes on any device.
     """
-    # (..., 3) RGB offsets of each pixel from its grey Y.
-    offsets = chroma @ CHROMA_TO_RGB.astype(chroma.dtype, copy=False)
-    y = luma[..., None]
-    # Largest t in [0, 1] with 0 <= Y + t * offset <= 1 for all three channels.
-    with np.errstate(divide="ignore", invalid="ignore"):
-        room = np.where(offsets > 0, (1.0 - y) / offsets, np.where(offsets < 0, -y / offsets, np.inf))
-    t = np.clip(room.min(axis=-1, keepdims=True), 0.0, 1.0)
-    return chroma * t
+    m = (CHROMA_TO_RGB * white).tolist()
+    y = y * white
+    offsets = [m[1][0] * v, m[0][1] * u, m[0][2] * u]  # R, G, B minus Y
+    offsets[1] += m[1][1] * v
+    # The offsets' luma is zero, so the largest is >= 0 and the smallest <= 0: only they
+    # can leave the cube, through white and through black respectively.
+    highest = torch.maximum(torch.maximum(offsets[0], offsets[1]), offsets[2])
+    lowest = torch.minimum(torch.minimum(offsets[0], offsets[1]), offsets[2])
+    t = (white - y).div_(highest.clamp_min_(1e-12))
+    t = torch.minimum(t, y / lowest.neg_().clamp_min_(1e-12)).clamp_max_(1.0)
+    return tuple(offset.mul_(t).add_(y) for offset in offsets)
 
 
 def normalize_luma(y: np.ndarray) -> np.ndarray:
@@ -98,25 +107,17 @@ def denormalize_chroma(uv: np.ndarray) -> np.ndarray:
     return uv * np.array([U_MAX, V_MAX], dtype=uv.dtype)
 
 
-def yuv_to_rgb8(y: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+def yuv_to_rgb8(y: torch.Tensor, u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
     """Merge luma ``y`` in [0, 1] with chroma ``u``, ``v`` into 8-bit RGB, keeping the luma.
 
-    The three inputs share one shape ``S`` (float32 for speed); the result is ``S + (3,)``
-    uint8. Pixels whose chroma is out of gamut for their luma get it shrunk by
-    ``fit_chroma_to_gamut`` instead of having RGB clipped, so the output's luma equals
-    ``y`` up to 8-bit rounding. Only those pixels (usually a few percent) pay for the fit.
+    The three float tensors share one shape ``S``; the result is a ``S + (3,)`` uint8
+    tensor. Out-of-gamut chroma is shrunk (``yuv_to_rgb_in_gamut``) rather than clipped
+    in RGB, so the output's luma equals ``y`` up to 8-bit rounding.
     """
-    m = CHROMA_TO_RGB.astype(np.float32)
-    rgb = np.empty(y.shape + (3,), dtype=np.float32)
-    np.add(y, m[1, 0] * v, out=rgb[..., 0])
-    np.add(y, m[0, 1] * u + m[1, 1] * v, out=rgb[..., 1])
-    np.add(y, m[0, 2] * u, out=rgb[..., 2])
-    outside = (rgb.min(axis=-1) < 0.0) | (rgb.max(axis=-1) > 1.0)
-    if outside.any():
-        y_out = y[outside]
-        fitted = fit_chroma_to_gamut(y_out, np.stack([u[outside], v[outside]], axis=-1))
-        rgb[outside] = y_out[:, None] + fitted @ m
-    rgb *= 255.0
-    rgb += 0.5
-    np.clip(rgb, 0.0, 255.0, out=rgb)
-    return rgb.astype(np.uint8)
+    planes = yuv_to_rgb_in_gamut(y, u, v, white=255.0)
+    rgb = torch.empty(y.shape + (3,), dtype=torch.uint8)
+    for channel, plane in enumerate(planes):
+        # In [0, 255] up to float rounding, so +0.5 and truncation round to nearest
+        # without a clamp.
+        rgb[..., channel] = plane.add_(0.5)
+    return rgb

@@ -6,9 +6,10 @@ The pipeline for one image and N seeds:
 2. resize the luma so its short side is ``working_size`` (aspect kept, the long side
    capped at ``MAX_WORKING_ASPECT`` times that), reflect-pad it to the network's multiple;
 3. run the generator once on a batch of N copies with each seed's noise, crop the padding;
-4. per variant, upsample the chroma to full resolution and merge it with the original
-   luma in horizontal strips of about a megapixel, so a 100-megapixel scan never has a
-   full-size float array (``STRIP_PIXELS``).
+4. per variant, upsample the chroma bilinearly to full resolution and merge it with the
+   original luma in horizontal strips of about a megapixel, so a 100-megapixel scan never
+   has a full-size float array (``STRIP_PIXELS``). The merge runs in torch on the CPU,
+   multi-threaded.
 
 A variant is a pure function of (weights, image, seed, working size): the noise is drawn
 on the CPU from ``torch.Generator().manual_seed(seed)``, so it is the same on every
@@ -25,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from PIL import Image
 
 from .checkpoint import load_generator
@@ -91,6 +93,23 @@ def seeded_noise(shapes: Sequence[tuple[int, ...]], seeds: Sequence[int]) -> lis
         rng = torch.Generator().manual_seed(seed)
         per_seed.append([torch.randn(shape, generator=rng) for shape in shapes])
     return [torch.stack([maps[i] for maps in per_seed]) for i in range(len(shapes))]
+
+
+def upsample_chroma_rows(chroma: torch.Tensor, top: int, bottom: int, height: int, width: int) -> torch.Tensor:
+    """Rows ``top:bottom`` of the bilinear upsampling of (2, h, w) chroma to height × width.
+
+    Same sampling as ``F.interpolate(..., mode="bilinear", align_corners=False)`` of the
+    whole plane, but only the strip is materialised: the vertical interpolation picks
+    the two source rows of each output row, the horizontal one is a plain interpolate
+    at unchanged height (an exact identity vertically). Returns (2, bottom - top, width).
+    """
+    h = chroma.shape[1]
+    src = ((torch.arange(top, bottom, dtype=torch.float64) + 0.5) * (h / height) - 0.5).clamp_(0, h - 1)
+    y0 = src.floor().long()
+    y1 = (y0 + 1).clamp_(max=h - 1)
+    weight = (src - y0).float()[:, None]  # (rows, 1)
+    strip = chroma[:, y0] * (1 - weight) + chroma[:, y1] * weight  # (2, rows, w)
+    return F.interpolate(strip[None], size=(bottom - top, width), mode="bilinear", align_corners=False)[0]
 
 
 def _check_seeds(seeds: Sequence[int]) -> list[int]:
@@ -235,21 +254,15 @@ class Colorizer:
 
         timings["merge"] = 0.0
         rows = max(1, STRIP_PIXELS // width)
+        chroma = torch.from_numpy(np.ascontiguousarray(chroma))
         for index, seed in enumerate(seeds):
             started = time.perf_counter()
-            planes = [Image.fromarray(np.ascontiguousarray(chroma[index, c])) for c in (0, 1)]  # mode F
             out = Image.new("RGB", (width, height))
             for top in range(0, height, rows):
                 bottom = min(height, top + rows)
-                # Source rows of this strip, in working-resolution coordinates; Pillow
-                # samples outside the box too, so neighbouring strips join seamlessly.
-                box = (0.0, top * g.height / height, float(g.width), bottom * g.height / height)
-                u, v = (
-                    np.asarray(plane.resize((width, bottom - top), Image.Resampling.BICUBIC, box=box))
-                    for plane in planes
-                )  # (rows, W) each
-                y = full[top:bottom].astype(np.float32) / scale
-                out.paste(Image.fromarray(yuv_to_rgb8(y, u, v)), (0, top))
+                u, v = upsample_chroma_rows(chroma[index], top, bottom, height, width)  # (rows, W) each
+                y = torch.from_numpy(full[top:bottom].astype(np.float32)) / scale
+                out.paste(Image.fromarray(yuv_to_rgb8(y, u, v).numpy()), (0, top))
             timings["merge"] += time.perf_counter() - started
             report(0.5 + 0.5 * (index + 1) / len(seeds), "merge")
             yield seed, out

@@ -8,8 +8,8 @@ from django.core.files import File
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .gan.checkpoint import CheckpointError, file_sha256, load_generator
-from .models import ModelVersion
+from ..gan.checkpoint import CheckpointError, file_sha256, load_generator
+from ..models import ModelVersion
 
 
 def model_version_register(

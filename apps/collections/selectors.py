@@ -1,0 +1,229 @@
+"""Reads of the archive. `collection_visible_to` and `photograph_visible_to` are the one
+place that decides who sees what: every page, API endpoint, IIIF response, media URL and
+export starts from them.
+
+Visibility rule: users with `collections.view_unpublished` (archivists, colorists,
+curators, superusers) see everything. Everyone else (anonymous users, plain viewers) sees a
+collection only when it and every one of its ancestors is published, and a photograph only
+when its collection is visible — so unpublishing a fonds hides all its series at once.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet
+from django.db.models.functions import Cast, ExtractYear
+from django.db.models.lookups import StartsWith
+from django.http import Http404
+
+from .models import Collection, CsvImport, MetadataChange, Photograph, RightsStatement
+
+SEARCH_CONFIG = "english"  # must match the trigger in migration 0002
+ORDERINGS = {
+    "relevance": ("-rank", "-created_at", "-pk"),
+    "created": ("created_at", "pk"),
+    "-created": ("-created_at", "-pk"),
+    "date": (F("date_lower").asc(nulls_last=True), "identifier", "pk"),
+    "-date": (F("date_upper").desc(nulls_last=True), "identifier", "pk"),
+    "title": ("title", "identifier", "pk"),
+    "identifier": ("identifier", "pk"),
+}
+
+
+def user_can_view_unpublished(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.has_perm("collections.view_unpublished"))
+
+
+def collection_visible_to(user) -> QuerySet[Collection]:
+    collections = Collection.objects.all()
+    if user_can_view_unpublished(user):
+        return collections
+    # Hidden when any unpublished collection's path is a prefix of this one's (itself included).
+    hidden_by = Collection.objects.filter(StartsWith(OuterRef("path"), F("path")), is_published=False)
+    return collections.filter(is_published=True).exclude(Exists(hidden_by))
+
+
+def photograph_visible_to(user) -> QuerySet[Photograph]:
+    photographs = Photograph.objects.all()
+    if user_can_view_unpublished(user):
+        return photographs
+    return photographs.filter(collection__in=collection_visible_to(user).values("pk"))
+
+
+def collection_get(*, user, slug: str) -> Collection:
+    collection = collection_visible_to(user).filter(slug=slug).first()
+    if collection is None:
+        raise Http404("No such collection.")
+    return collection
+
+
+def photograph_get(*, user, pk: int) -> Photograph:
+    photograph = photograph_visible_to(user).select_related("collection").filter(pk=pk).first()
+    if photograph is None:
+        raise Http404("No such photograph.")
+    return photograph
+
+
+def collection_ancestors(*, collection: Collection) -> list[Collection]:
+    """Root first, the collection's parent last (for breadcrumbs); one query."""
+    ids = collection.ancestor_ids
+    by_id = Collection.objects.in_bulk(ids)
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+@dataclass
+class CollectionNode:
+    collection: Collection
+    children: list[CollectionNode] = field(default_factory=list)
+    photograph_count: int = 0  # visible photographs in it and its descendants
+
+
+def collection_tree(*, user) -> list[CollectionNode]:
+    """The visible collections as a forest (roots in title order), with photograph counts
+    that include descendants. Two queries, whatever the size of the tree."""
+    collections = list(collection_visible_to(user).order_by("title"))
+    direct = dict(
+        photograph_visible_to(user).values_list("collection_id").annotate(n=Count("pk")).values_list("collection_id", "n")
+    )
+    nodes = {c.pk: CollectionNode(collection=c) for c in collections}
+    roots: list[CollectionNode] = []
+    for node in nodes.values():
+        parent = nodes.get(node.collection.parent_id)
+        (parent.children if parent else roots).append(node)
+    for node in nodes.values():
+        count = direct.get(node.collection.pk, 0)
+        for ancestor_id in [*node.collection.ancestor_ids]:
+            if ancestor_id in nodes:
+                nodes[ancestor_id].photograph_count += count
+        node.photograph_count += count
+    return roots
+
+
+def _year_start(value: dt.date | int | None) -> dt.date | None:
+    return dt.date(value, 1, 1) if isinstance(value, int) else value
+
+
+def _year_end(value: dt.date | int | None) -> dt.date | None:
+    return dt.date(value, 12, 31) if isinstance(value, int) else value
+
+
+def photograph_search(
+    *, user, q: str = "", collection: Collection | None = None, date_from: dt.date | int | None = None,
+    date_to: dt.date | int | None = None, grayscale: bool | None = None, has_approved: bool | None = None,
+    rights: str | list[str] | None = None, order: str = "",
+) -> QuerySet[Photograph]:
+    """Visible photographs matching a ranked full-text query and filters.
+
+    - `q`: web-search syntax ("bridge -rail", "\"main street\"", "harbour or port") over
+      title, identifier, creator, subjects, place and description, ranked (title and
+      identifier weigh most); `rank` is annotated.
+    - `collection`: that collection and all its descendants.
+    - `date_from`/`date_to` (dates or years): photographs whose date range overlaps the
+      interval; photographs without a date are left out when either is given.
+    - `order`: one of ORDERINGS; default relevance with q, newest first without.
+    """
+    photographs = photograph_visible_to(user).select_related("collection")
+    if collection is not None:
+        photographs = photographs.filter(collection__path__startswith=collection.path)
+    start, end = _year_start(date_from), _year_end(date_to)
+    if start is not None:
+        photographs = photographs.filter(Q(date_upper__gte=start) | Q(date_upper__isnull=True, date_lower__isnull=False))
+    if end is not None:
+        photographs = photographs.filter(Q(date_lower__lte=end) | Q(date_lower__isnull=True, date_upper__isnull=False))
+    if grayscale is not None:
+        photographs = photographs.filter(is_grayscale=grayscale)
+    if has_approved is not None:
+        photographs = photographs.filter(has_approved_colorization=has_approved)
+    if rights:
+        photographs = photographs.filter(rights_uri__in=[rights] if isinstance(rights, str) else list(rights))
+    q = (q or "").strip()
+    if q:
+        query = SearchQuery(q, search_type="websearch", config=SEARCH_CONFIG)
+        photographs = photographs.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
+    order = order if order in ORDERINGS else ("relevance" if q else "-created")
+    if order == "relevance" and not q:
+        order = "-created"
+    return photographs.order_by(*ORDERINGS[order])
+
+
+_FACET_COLUMNS = ("collection_id", "decade", "rights_uri", "is_grayscale", "has_approved_colorization")
+
+
+def photograph_facets(*, user, photographs: QuerySet[Photograph]) -> dict:
+    """Facet counts over a `photograph_search` result: collections (each counting its
+    descendants), decades (of the earliest possible date), grayscale/colour, approved
+    colorization and rights statements. Two queries: one pass over the result with
+    GROUPING SETS (one scan, however many facets), and the visible collections."""
+    result = (
+        photographs.order_by()
+        .annotate(decade=Cast(ExtractYear("date_lower"), IntegerField()) / 10 * 10)
+        .values(*_FACET_COLUMNS)
+    )
+    sql, params = result.query.sql_with_params()
+    columns = ", ".join(_FACET_COLUMNS)
+    grouping = ", ".join(f"GROUPING({c})" for c in _FACET_COLUMNS)
+    sets = ", ".join(f"({c})" for c in _FACET_COLUMNS)
+    counts: dict[str, dict] = {c: {} for c in _FACET_COLUMNS}
+    total = 0
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns}, {grouping}, COUNT(*) FROM ({sql}) AS result GROUP BY GROUPING SETS ({sets}, ())", params)
+        for row in cursor.fetchall():
+            values, grouped, n = row[:5], row[5:10], row[10]
+            if all(grouped):
+                total = n
+                continue
+            column = _FACET_COLUMNS[grouped.index(0)]
+            counts[column][values[grouped.index(0)]] = n
+    collections = list(collection_visible_to(user).only("pk", "slug", "title", "path", "parent"))
+    paths = {c.pk: c.path for c in collections}
+    per_collection = counts["collection_id"]
+    rolled = {
+        c.pk: sum(n for collection_id, n in per_collection.items() if paths.get(collection_id, "").startswith(c.path))
+        for c in collections
+    }
+    labels = dict(RightsStatement.choices)
+    grayscale, approved = counts["is_grayscale"].get(True, 0), counts["has_approved_colorization"].get(True, 0)
+    return {
+        "total": total,
+        "collections": [
+            {"slug": c.slug, "title": c.title, "parent_id": c.parent_id, "count": rolled[c.pk]}
+            for c in sorted(collections, key=lambda c: c.path) if rolled[c.pk]
+        ],
+        "decades": [{"decade": d, "count": n} for d, n in sorted(counts["decade"].items()) if d is not None],
+        "grayscale": {"grayscale": grayscale, "colour": total - grayscale},
+        "has_approved": {"yes": approved, "no": total - approved},
+        "rights": [
+            {"uri": uri, "label": labels.get(uri, uri), "count": n}
+            for uri, n in sorted(counts["rights_uri"].items(), key=lambda item: (-item[1], item[0]))
+        ],
+    }
+
+
+def _history_allowed(user) -> None:
+    if not (user is not None and user.is_authenticated and user.has_perm("collections.view_metadatachange")):
+        raise PermissionDenied("You may not see the edit history.")
+
+
+def photograph_history(*, user, photograph: Photograph) -> QuerySet[MetadataChange]:
+    _history_allowed(user)
+    return MetadataChange.objects.filter(photograph=photograph).select_related("user")
+
+
+def collection_history(*, user, collection: Collection) -> QuerySet[MetadataChange]:
+    _history_allowed(user)
+    return MetadataChange.objects.filter(collection=collection).select_related("user")
+
+
+def csv_import_get(*, user, pk: int) -> CsvImport:
+    """A CSV import, for its creator or someone with `collections.view_csvimport`; Http404 otherwise."""
+    csv_import = CsvImport.objects.select_related("collection", "created_by").filter(pk=pk).first()
+    allowed = user is not None and user.is_authenticated and (
+        user.has_perm("collections.view_csvimport") or (csv_import is not None and csv_import.created_by_id == user.pk)
+    )
+    if csv_import is None or not allowed:
+        raise Http404("No such import.")
+    return csv_import

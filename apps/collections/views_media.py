@@ -1,0 +1,45 @@
+"""Master and derivative files, streamed only after the visibility check: there is no
+public media folder. Session and API-token users are both recognised."""
+from __future__ import annotations
+
+import mimetypes
+
+from django.http import FileResponse, Http404, HttpResponseNotModified
+from django.views.decorators.http import require_safe
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.exceptions import AuthenticationFailed
+
+from .selectors import photograph_get
+
+KINDS = ("master", "display", "thumbnail")
+
+
+def _user(request):
+    if request.user.is_authenticated:
+        return request.user
+    try:
+        authenticated = TokenAuthentication().authenticate(request)
+    except AuthenticationFailed:
+        return request.user
+    return authenticated[0] if authenticated else request.user
+
+
+@require_safe
+def photograph_media(request, pk: int, kind: str):
+    if kind not in KINDS:
+        raise Http404("No such file kind.")
+    photograph = photograph_get(user=_user(request), pk=pk)
+    file = getattr(photograph, kind)
+    if not file:
+        raise Http404("Not built yet.")
+    etag = f'"{photograph.sha256}"' if kind == "master" else f'"{photograph.sha256[:16]}-{kind}-{file.name.rsplit("/", 1)[-1]}"'
+    if request.headers.get("If-None-Match") == etag:
+        return HttpResponseNotModified(headers={"ETag": etag})
+    content_type = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+    filename = photograph.original_filename if kind == "master" else None
+    response = FileResponse(file.open("rb"), content_type=content_type, filename=filename)
+    response["ETag"] = etag
+    # private: a cache shared between users must not keep what one of them may see.
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,107 @@
+"""A photograph's page (metadata, deep zoom, downloads, history) and its edit form."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+from django.urls import reverse
+
+from apps.collections import iiif_presentation, selectors, services
+from apps.collections.forms import PhotographMetadataForm, add_service_errors
+from apps.collections.iiif_sources import photograph_image_identifier
+from apps.collections.models import MetadataChange, RightsStatement
+
+from .common import permission_required
+
+HISTORY_ON_PAGE = 50
+PAGE_OWN_FIELDS = ("Rights", "Subject")
+READING_COPY_BOX = 1600
+EDIT_PREVIEW_BOX = 600
+# Added by the colorize app; the page shows it only once that app provides it.
+COLORIZE_PANEL = "colorize/photograph_panel.html"
+
+
+def photograph_detail(request, pk: int):
+    photograph = selectors.photograph_get(user=request.user, pk=pk)
+    history = None
+    if request.user.has_perm("collections.view_metadatachange"):
+        history = selectors.photograph_history(user=request.user, photograph=photograph).select_related("user")[:HISTORY_ON_PAGE]
+    image_identifier = photograph_image_identifier(photograph)
+    return render(
+        request,
+        "collections/photograph_detail.html",
+        {
+            "photograph": photograph,
+            "ancestors": [*selectors.collection_ancestors(collection=photograph.collection), photograph.collection],
+            # Rights have their own box on the page, subjects their links.
+            "metadata": [entry for entry in iiif_presentation.photograph_metadata(photograph) if entry["label"]["en"][0] not in PAGE_OWN_FIELDS],
+            "rights_label": RightsStatement(photograph.rights_uri).label if photograph.rights_uri else "",
+            "history": history,
+            "info_url": reverse("collections:iiif-info", args=[image_identifier]),
+            "preview_url": _preview_url(photograph, image_identifier),
+            "downloads": _downloads(photograph, image_identifier),
+            "manifest_url": reverse("collections:iiif-manifest", args=[photograph.pk]),
+            "can_edit": request.user.has_perm("collections.change_photograph"),
+            "colorize_panel": _optional_template(COLORIZE_PANEL),
+        },
+    )
+
+
+def _preview_url(photograph, image_identifier: str) -> str:
+    """What the page shows before (or without) the deep-zoom viewer."""
+    if photograph.display:
+        return photograph.media_url("display")
+    return iiif_presentation.image_request_path(image_identifier, photograph.width, photograph.height, READING_COPY_BOX)
+
+
+def _downloads(photograph, image_identifier: str) -> list[dict]:
+    links = [{"label": "Master file", "detail": f"{photograph.format or photograph.mode}, {photograph.width}×{photograph.height}, {photograph.file_size:,} bytes", "url": photograph.media_url("master")}]
+    if photograph.display:
+        links.append({"label": "Display copy", "detail": "JPEG, up to 2000 px", "url": photograph.media_url("display")})
+    links.append({
+        "label": "Reading copy",
+        "detail": "JPEG, up to 1600 px, from the IIIF service",
+        "url": iiif_presentation.image_request_path(image_identifier, photograph.width, photograph.height, READING_COPY_BOX),
+    })
+    return links
+
+
+def _optional_template(name: str) -> str | None:
+    try:
+        get_template(name)
+    except TemplateDoesNotExist:
+        return None
+    return name
+
+
+@permission_required("collections.change_photograph")
+def photograph_edit(request, pk: int):
+    photograph = selectors.photograph_get(user=request.user, pk=pk)
+    if request.method == "POST":
+        form = PhotographMetadataForm(request.POST)
+        if form.is_valid():
+            try:
+                changes = services.photograph_update(photograph=photograph, data=form.cleaned_data, user=request.user, source=MetadataChange.Source.PORTAL)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                if changes:
+                    fields = ", ".join(change.field for change in changes)
+                    messages.success(request, f"Saved {len(changes)} change{'s' if len(changes) != 1 else ''} ({fields}).")
+                else:
+                    messages.info(request, "Nothing changed.")
+                return redirect("collections:photograph", pk=photograph.pk)
+    else:
+        form = PhotographMetadataForm(initial=PhotographMetadataForm.initial_for(photograph))
+    return render(
+        request,
+        "collections/photograph_edit.html",
+        {
+            "photograph": photograph,
+            "form": form,
+            "ancestors": [*selectors.collection_ancestors(collection=photograph.collection), photograph.collection],
+            "preview_url": iiif_presentation.image_request_path(photograph_image_identifier(photograph), photograph.width, photograph.height, EDIT_PREVIEW_BOX),
+        },
+    )

@@ -1,0 +1,41 @@
+"""The colorize app's part in IIIF: variants as images of the Image API ("variant-<id>"), and
+the approved colorization as a choice beside the original in a photograph's Manifest."""
+from __future__ import annotations
+
+from apps.collections.iiif_presentation import AlternativeImage
+from apps.collections.iiif_sources import ImageSource
+
+from . import selectors
+
+
+def variant_image_source(key: str, user) -> ImageSource | None:
+    """Resolver for "variant-<id>": None (404) when there is no such variant or the user may not see it."""
+    if not key.isdigit() or key.startswith("0"):
+        return None
+    variant = selectors.variant_visible_to(user).select_related("photograph").filter(pk=int(key)).first()
+    if variant is None:
+        return None
+    image = variant.image
+    return ImageSource(
+        open=lambda: image.storage.open(image.name, "rb"),
+        width=variant.width,
+        height=variant.height,
+        version=variant.image_sha256,
+        modified=variant.created_at,  # a variant's pixels never change
+        is_public=selectors.variant_is_public(variant),
+        rights=variant.photograph.rights_uri or None,
+    )
+
+
+def approved_colorization_for(photograph) -> AlternativeImage | None:
+    """The photograph's approved variant for its Manifest (the hook iiif_presentation offers)."""
+    variant = selectors.approved_variant_for(photograph=photograph)
+    if variant is None:
+        return None
+    model = variant.request.model_version
+    return AlternativeImage(
+        image_identifier=variant.image_identifier,
+        width=variant.width,
+        height=variant.height,
+        label=f"AI colorization — model {model.name} {model.version}, seed {variant.seed}",
+    )

@@ -1,0 +1,71 @@
+"""RQ entry points of the colorize app: they take ids and call services (STYLE.md)."""
+from __future__ import annotations
+
+import logging
+import threading
+
+from django.db import connection
+from rq import get_current_job
+
+from . import conf, services
+from .models import ColorizationRequest
+
+logger = logging.getLogger(__name__)
+
+
+
+class ColorizationFailed(Exception):
+    """Raised by the job after the service recorded a failure, so RQ marks the job failed too."""
+
+
+def run_colorization(request_id: int) -> str:
+    """The `gpu` job of a colorization request. RQ's job state follows the row: a run that
+    failed fails the job, retried by RQ only when the row went back to the queue."""
+    job = get_current_job()
+    may_retry = bool(job is not None and job.retries_left)
+    colorization_request = services.colorization_run(request_id=request_id, may_retry=may_retry)
+    if colorization_request.status == ColorizationRequest.Status.QUEUED and may_retry:
+        raise ColorizationFailed(f"{colorization_request.error} (will retry)")
+    if colorization_request.status == ColorizationRequest.Status.FAILED:
+        if job is not None:
+            job.retries_left = 0  # the row says failed for good: no RQ retry
+        raise ColorizationFailed(colorization_request.error)
+    return colorization_request.status
+
+
+class Reconciler(threading.Thread):
+    """Runs `colorization_requests_reconcile` every `interval` seconds until stopped."""
+
+    def __init__(self, interval: float):
+        super().__init__(name="colorize-reconciler", daemon=True)
+        self.interval = interval
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.interval):
+            try:
+                services.colorization_requests_reconcile()
+            except Exception:
+                logger.exception("periodic reconcile failed")
+            finally:
+                connection.close()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.join()
+
+
+_reconciler: Reconciler | None = None
+
+
+def start_reconciler() -> Reconciler | None:
+    """Worker warm-up (settings.RQ_WORKER_WARMUP): reconcile every COLORIZE_RECONCILE_INTERVAL
+    seconds in a daemon thread of the worker process, so lost jobs are found without a
+    separate scheduler. Every worker runs one; the pass is safe to run concurrently.
+    Returns the thread (None when the interval is 0)."""
+    global _reconciler
+    interval = conf.reconcile_interval()
+    if interval > 0 and (_reconciler is None or not _reconciler.is_alive()):
+        _reconciler = Reconciler(interval)
+        _reconciler.start()
+    return _reconciler

@@ -1,0 +1,178 @@
+"""The colorist's workflow: requests run on GPU workers, the variants they make, their review.
+
+The database row is the record of every colorization: Redis only carries the job (see
+services.reconcile for what happens when it loses one).
+"""
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class ColorizationRequest(models.Model):
+    """N seeded variants of one photograph with one model version: one job on the `gpu` queue."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
+    FINISHED_STATUSES = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
+
+    photograph = models.ForeignKey("collections.Photograph", on_delete=models.CASCADE, related_name="colorization_requests")
+    model_version = models.ForeignKey("mlcore.ModelVersion", on_delete=models.PROTECT, related_name="colorization_requests")
+    seeds = models.JSONField(help_text="Seeds of the variants, in order (chosen at random and stored when only a count was asked).")
+    working_size = models.PositiveIntegerField(default=256, help_text="Short side, in pixels, the chroma is predicted at.")
+    params = models.JSONField(default=dict, blank=True, help_text="Other parameters; part of the request's identity.")
+    # sha256 of (photograph, model version, sorted seeds, working size, params): the RQ job id
+    # and the key that refuses an identical request while one is queued or running.
+    fingerprint = models.CharField(max_length=64, db_index=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    progress = models.FloatField(default=0.0, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)])
+    stage = models.CharField(max_length=40, blank=True)
+    error = models.TextField(blank=True)
+    queue_name = models.CharField(max_length=40, default="gpu", help_text="Unprefixed RQ queue name.")
+    job_id = models.CharField(max_length=100, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Runs started so far.")
+    max_attempts = models.PositiveSmallIntegerField(default=1, help_text="1 + the queue's retries when it was requested.")
+    timeout = models.PositiveIntegerField(help_text="Seconds one run may take (the queue's timeout when it was requested).")
+    cancel_requested = models.BooleanField(default=False)
+    timings = models.JSONField(default=dict, blank=True, help_text="Seconds per stage of the last run (model load, network, storage …).")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="colorization_requests")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    queued_at = models.DateTimeField(default=timezone.now, help_text="When it last entered the queue (a re-run or re-queue resets it).")
+    started_at = models.DateTimeField(null=True, blank=True)
+    # Written every few seconds by the running job: a running request whose heartbeat is
+    # stale lost its worker (see services.reconcile).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fingerprint"],
+                condition=Q(status__in=["queued", "running"]),
+                name="colorize_request_one_active_per_fingerprint",
+            ),
+            models.CheckConstraint(condition=Q(progress__gte=0) & Q(progress__lte=1), name="colorize_request_progress_range"),
+        ]
+        indexes = [models.Index(fields=["status", "queued_at"], name="colorize_req_status_queued")]
+
+    def __str__(self) -> str:
+        return f"Colorization #{self.pk} of photograph {self.photograph_id} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE_STATUSES
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in self.FINISHED_STATUSES
+
+
+class Variant(models.Model):
+    """One colorization of a photograph from one seed, at the master's full resolution."""
+
+    class ReviewState(models.TextChoices):
+        PENDING = "pending", "Pending review"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    request = models.ForeignKey(ColorizationRequest, on_delete=models.CASCADE, related_name="variants")
+    # Denormalised from the request so the database can hold "one approved per photograph".
+    photograph = models.ForeignKey("collections.Photograph", on_delete=models.CASCADE, related_name="variants")
+    seed = models.BigIntegerField()
+    image = models.FileField(upload_to="colorizations/", max_length=255, help_text="Full-resolution PNG, provenance embedded.")
+    image_sha256 = models.CharField(max_length=64)
+    thumbnail = models.FileField(upload_to="colorizations/", max_length=255)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    provenance = models.JSONField(help_text="Also embedded in the file: model, weights sha256, seed, parameters, request, label.")
+    metrics = models.JSONField(default=dict, blank=True, help_text="colourfulness, diversity to siblings; ΔE2000 and colourfulness gap for colour originals.")
+    review_state = models.CharField(max_length=10, choices=ReviewState.choices, default=ReviewState.PENDING, db_index=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["request_id", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["photograph"], condition=Q(review_state="approved"), name="colorize_variant_one_approved_per_photograph"),
+            models.UniqueConstraint(fields=["request", "seed"], name="colorize_variant_request_seed_unique"),
+        ]
+        permissions = [("review_variant", "Can approve, reject and reopen variants")]
+
+    def __str__(self) -> str:
+        return f"Variant #{self.pk} (seed {self.seed}) of photograph {self.photograph_id}"
+
+    @property
+    def image_identifier(self) -> str:
+        """Its identifier in the IIIF Image API."""
+        return f"variant-{self.pk}"
+
+
+class ReviewEvent(models.Model):
+    """The review history of a variant: who approved, rejected, reopened or replaced it, when."""
+
+    class Action(models.TextChoices):
+        APPROVE = "approve", "Approved"
+        REJECT = "reject", "Rejected"
+        REOPEN = "reopen", "Reopened"
+        REPLACE = "replace", "Replaced by another approval"
+
+    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="review_events")
+    photograph = models.ForeignKey("collections.Photograph", on_delete=models.CASCADE, related_name="+")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    from_state = models.CharField(max_length=10, choices=Variant.ReviewState.choices)
+    to_state = models.CharField(max_length=10, choices=Variant.ReviewState.choices)
+    replaced_by = models.ForeignKey(Variant, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    note = models.TextField(blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} variant {self.variant_id}"
+
+
+class Annotation(models.Model):
+    """A colorist's remark on a variant, optionally about a rectangle of it (normalised 0–1 coordinates)."""
+
+    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="annotations")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    text = models.TextField()
+    x = models.FloatField(null=True, blank=True)
+    y = models.FloatField(null=True, blank=True)
+    w = models.FloatField(null=True, blank=True)
+    h = models.FloatField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(x__isnull=True, y__isnull=True, w__isnull=True, h__isnull=True)
+                    | Q(x__gte=0, y__gte=0, w__gt=0, h__gt=0, x__lte=1, y__lte=1, w__lte=1, h__lte=1)
+                ),
+                name="colorize_annotation_region_normalised",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Annotation #{self.pk} on variant {self.variant_id}"
+
+    @property
+    def region(self) -> dict | None:
+        if self.x is None:
+            return None
+        return {"x": self.x, "y": self.y, "w": self.w, "h": self.h}

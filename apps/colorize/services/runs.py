@@ -1,0 +1,271 @@
+"""Running a colorization request: what the `gpu` job does, all or nothing."""
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import connection, transaction
+from django.utils import timezone
+from rq.timeouts import JobTimeoutException
+
+from apps.mlcore import colorizing
+from apps.mlcore.registry import ModelUnavailable
+
+from .. import conf
+from ..models import ColorizationRequest, Variant
+
+logger = logging.getLogger(__name__)
+
+Status = ColorizationRequest.Status
+
+
+class _Superseded(Exception):
+    """The row moved on without this run (reconcile gave up on it or re-queued it)."""
+
+
+def request_folder(colorization_request: ColorizationRequest) -> str:
+    """Storage folder of a request's files: one per request, so a failed run can be swept whole."""
+    return f"colorizations/{colorization_request.photograph_id}/{colorization_request.pk}"
+
+
+def discard_request_files(colorization_request: ColorizationRequest) -> int:
+    """Delete what runs of a request that has no variant rows left in storage (a killed
+    worker cannot clean up after itself). Returns the number of files removed."""
+    if colorization_request.variants.exists():
+        return 0
+    folder = request_folder(colorization_request)
+    try:
+        _, files = default_storage.listdir(folder)
+    except (FileNotFoundError, NotADirectoryError):
+        return 0
+    for name in files:
+        default_storage.delete(f"{folder}/{name}")
+    return len(files)
+
+
+def _start(request_id: int) -> tuple[ColorizationRequest, int] | None:
+    """Mark the request running for a new attempt; None when there is nothing to run."""
+    with transaction.atomic():
+        row = ColorizationRequest.objects.select_for_update().select_related("photograph", "model_version").get(pk=request_id)
+        if row.is_finished:
+            return None
+        now = timezone.now()
+        if row.cancel_requested:
+            row.status, row.stage, row.finished_at = Status.CANCELLED, "cancelled", now
+            row.save(update_fields=["status", "stage", "finished_at"])
+            return None
+        if row.attempts >= row.max_attempts:
+            row.status, row.finished_at = Status.FAILED, now
+            row.error = row.error or f"Gave up after {row.attempts} attempts."
+            row.save(update_fields=["status", "error", "finished_at"])
+            return None
+        row.status = Status.RUNNING
+        row.attempts += 1
+        row.started_at = row.heartbeat_at = now
+        row.progress, row.stage = 0.0, "starting"
+        row.save(update_fields=["status", "attempts", "started_at", "heartbeat_at", "progress", "stage"])
+        return row, row.attempts
+
+
+def _mine(request_id: int, attempt: int):
+    return ColorizationRequest.objects.filter(pk=request_id, status=Status.RUNNING, attempts=attempt)
+
+
+class _Heartbeat(threading.Thread):
+    """Writes heartbeat_at on the request every few seconds while the run lasts, so a worker
+    that dies anywhere (even on another machine) is noticed by reconcile."""
+
+    def __init__(self, request_id: int, attempt: int):
+        super().__init__(name=f"colorize-heartbeat-{request_id}", daemon=True)
+        self.request_id, self.attempt = request_id, attempt
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self.stopped.wait(conf.heartbeat_interval()):
+                _mine(self.request_id, self.attempt).update(heartbeat_at=timezone.now())
+        except Exception:
+            logger.exception("colorization request %s: heartbeat failed", self.request_id)
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.join()
+
+
+def _store(colorization_request: ColorizationRequest, rendering: colorizing.Rendering, stored: list[str]) -> list[Variant]:
+    """Copy the rendered files into media storage, appending each name to `stored` as soon as it exists."""
+    folder = request_folder(colorization_request)
+    variants = []
+    for rendered in rendering.variants:
+        names = []
+        for path in (rendered.image_path, rendered.thumbnail_path):
+            with open(path, "rb") as handle:
+                name = default_storage.save(f"{folder}/{path.name}", File(handle, name=path.name))
+            stored.append(name)
+            names.append(name)
+        variants.append(
+            Variant(
+                request=colorization_request,
+                photograph_id=colorization_request.photograph_id,
+                seed=rendered.seed,
+                image=names[0],
+                thumbnail=names[1],
+                image_sha256=rendered.sha256,
+                width=rendered.width,
+                height=rendered.height,
+                provenance=rendered.provenance,
+                metrics=rendered.metrics,
+            )
+        )
+    return variants
+
+
+def _user_message(error: BaseException, colorization_request: ColorizationRequest) -> str:
+    if isinstance(error, JobTimeoutException):
+        return f"The colorization took longer than the queue's limit of {colorization_request.timeout} s."
+    if isinstance(error, colorizing.ImageReadError):
+        return f"The master file could not be read: {error}"
+    if isinstance(error, FileNotFoundError):
+        return "The master file is missing from storage."
+    if isinstance(error, ModelUnavailable):
+        return f"The model is unavailable: {error}"
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return f"{type(error).__name__}: {error}"
+
+
+# Errors that the same attempt would meet again: no retry.
+PERMANENT_ERRORS = (colorizing.ImageReadError, FileNotFoundError, ModelUnavailable, ValidationError)
+
+
+def _record_failure(request_id: int, attempt: int, error: BaseException, *, may_retry: bool) -> None:
+    """Record the error: back to the queue when a retry will come, else failed."""
+    with transaction.atomic():
+        row = _mine(request_id, attempt).select_for_update().first()
+        if row is None:
+            return
+        message = _user_message(error, row)
+        retry = may_retry and not isinstance(error, PERMANENT_ERRORS) and row.attempts < row.max_attempts
+        if retry:
+            row.status, row.stage = Status.QUEUED, "waiting to retry"
+            row.error = f"Attempt {attempt} of {row.max_attempts} failed: {message}"
+            row.queued_at = timezone.now()
+        else:
+            row.status, row.stage, row.finished_at = Status.FAILED, "failed", timezone.now()
+            row.error = message
+        row.save(update_fields=["status", "stage", "error", "queued_at", "finished_at"])
+
+
+def _mark_cancelled(request_id: int, attempt: int) -> None:
+    _mine(request_id, attempt).update(status=Status.CANCELLED, stage="cancelled", finished_at=timezone.now())
+
+
+def _test_delay() -> None:
+    """Test hook: COLORIZE_TEST_JOB_DELAY seconds of sleep once the request is running, so a
+    test can kill the worker mid-job. Never set outside tests."""
+    delay = float(os.environ.get("COLORIZE_TEST_JOB_DELAY", "0") or 0)
+    if delay > 0:
+        time.sleep(delay)
+
+
+def colorization_run(*, request_id: int, may_retry: bool = False) -> ColorizationRequest:
+    """Run a request (the `gpu` job body); idempotent: a finished request is left as it is.
+
+    Marks it running (a new attempt), colorizes every seed in one batch through the mlcore
+    seam, copies the files into storage, then creates the variant rows and marks it
+    succeeded in one transaction. Any failure removes the files written and records the
+    error: the request never has half its variants. A cancel asked for meanwhile is
+    honoured between stages. After a transient failure, with attempts left and
+    `may_retry` (the caller will run it again: RQ's retry), the request goes back to
+    `queued`; otherwise it ends `failed`. Returns the request as it ended.
+    """
+    started = _start(request_id)
+    if started is None:
+        return ColorizationRequest.objects.get(pk=request_id)
+    colorization_request, attempt = started
+    heartbeat = _Heartbeat(request_id, attempt)
+    heartbeat.start()
+    workdir = Path(tempfile.mkdtemp(prefix=f"colorize-{request_id}-"))
+    stored: list[str] = []
+    clock = time.perf_counter()
+
+    def progress(fraction: float, stage: str) -> None:
+        _mine(request_id, attempt).update(progress=round(min(max(fraction, 0.0), 1.0), 3), stage=stage, heartbeat_at=timezone.now())
+
+    def should_cancel() -> bool:
+        return not _mine(request_id, attempt).filter(cancel_requested=False).exists()
+
+    try:
+        discard_request_files(colorization_request)
+        _test_delay()
+        photograph = colorization_request.photograph
+        with photograph.master.open("rb") as master:
+            rendering = colorizing.colorize_master(
+                model_version=colorization_request.model_version,
+                master=master,
+                seeds=colorization_request.seeds,
+                working_size=colorization_request.working_size,
+                provenance={
+                    "request_id": colorization_request.pk,
+                    "photograph_id": photograph.pk,
+                    "photograph_identifier": photograph.identifier,
+                    "photograph_sha256": photograph.sha256,
+                    "model_version_id": colorization_request.model_version_id,
+                    "parameters": {"working_size": colorization_request.working_size, **colorization_request.params},
+                },
+                workdir=workdir,
+                compare_with_original=not photograph.is_grayscale,
+                progress=progress,
+                should_cancel=should_cancel,
+            )
+        storing = time.perf_counter()
+        variants = _store(colorization_request, rendering, stored)
+        timings = {**rendering.timings, "store": round(time.perf_counter() - storing, 4), "model_was_loaded": rendering.model_was_loaded}
+        with transaction.atomic():
+            row = _mine(request_id, attempt).select_for_update().first()
+            if row is None:
+                raise _Superseded()
+            if row.cancel_requested:
+                raise colorizing.ColorizationCancelled()
+            Variant.objects.bulk_create(variants)
+            timings["total"] = round(time.perf_counter() - clock, 4)
+            row.status, row.progress, row.stage = Status.SUCCEEDED, 1.0, "done"
+            row.error = ""
+            row.finished_at = timezone.now()
+            row.timings = {**timings, "seed_diversity": rendering.seed_diversity}
+            row.save(update_fields=["status", "progress", "stage", "error", "finished_at", "timings"])
+        return row
+    except colorizing.ColorizationCancelled:
+        _delete(stored)
+        _mark_cancelled(request_id, attempt)
+    except _Superseded:
+        _delete(stored)
+        logger.warning("colorization request %s: attempt %s was superseded; its files were removed", request_id, attempt)
+    except BaseException as error:
+        _delete(stored)
+        logger.exception("colorization request %s: attempt %s failed", request_id, attempt)
+        _record_failure(request_id, attempt, error, may_retry=may_retry)
+        if not isinstance(error, Exception):
+            raise  # KeyboardInterrupt, SystemExit: recorded, and the worker still stops
+    finally:
+        heartbeat.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+    return ColorizationRequest.objects.get(pk=request_id)
+
+
+def _delete(names: list[str]) -> None:
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except Exception:
+            logger.exception("could not delete %s", name)

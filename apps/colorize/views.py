@@ -1,0 +1,206 @@
+"""Portal pages of the colorist's workflow: colorize a photograph, follow a request, review and
+annotate a variant, the review queue. Every page works without JavaScript; the scripts in
+static/js/colorize/ only add live status, the swipe comparison and drawing regions."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from apps.collections import selectors as archive
+from apps.collections.iiif_sources import photograph_image_identifier
+from apps.collections.views_portal.common import paginate, permission_required, thumbnail_url
+
+from . import selectors, services
+from .forms import AnnotationForm, BulkColorizeForm, ColorizeOptionsForm, ReviewForm, ReviewQueueFilterForm, add_service_errors
+from .models import ColorizationRequest, Variant
+
+PREVIEW_SIZE = "!1200,1200"
+REVIEW_ACTIONS = {"approve": services.variant_approve, "reject": services.variant_reject, "reopen": services.variant_reopen}
+
+
+def iiif_image_url(identifier: str, size: str = PREVIEW_SIZE) -> str:
+    return reverse("collections:iiif-image", args=[identifier, "full", size, "0", "default.jpg"])
+
+
+def _photograph_context(request, photograph) -> dict:
+    identifier = photograph_image_identifier(photograph)
+    return {
+        "photograph": photograph,
+        "ancestors": [*archive.collection_ancestors(collection=photograph.collection), photograph.collection],
+        "original_url": iiif_image_url(identifier),
+        "original_thumbnail_url": thumbnail_url(photograph),
+        "original_info_url": reverse("collections:iiif-info", args=[identifier]),
+    }
+
+
+@permission_required("colorize.view_variant")
+def photograph_colorize(request, pk: int):
+    """A photograph's colorizations: the request form, requests with live status, the variants beside the original."""
+    photograph = archive.photograph_get(user=request.user, pk=pk)
+    return render(request, "colorize/photograph.html", {
+        **_photograph_context(request, photograph),
+        "form": ColorizeOptionsForm() if selectors.can_request(request.user) else None,
+        "requests": selectors.colorization_request_list(user=request.user, photograph=photograph)[:20],
+        "variants": selectors.variant_list(user=request.user, photograph=photograph),
+        "can_review": selectors.can_review(request.user),
+    })
+
+
+@require_POST
+@permission_required("colorize.add_colorizationrequest")
+def request_create(request, pk: int):
+    photograph = archive.photograph_get(user=request.user, pk=pk)
+    form = ColorizeOptionsForm(request.POST)
+    if form.is_valid():
+        try:
+            created = services.colorization_request_create(photograph=photograph, user=request.user, **form.service_arguments())
+        except services.ColorizationRefused as refusal:
+            messages.warning(request, refusal.message)
+            return redirect(_safe_next(request) or reverse("colorize:photograph", args=[photograph.pk]))
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"Requested {len(created.seeds)} variant{'s' if len(created.seeds) != 1 else ''} (seeds {', '.join(map(str, created.seeds))}).")
+            return redirect(_safe_next(request) or reverse("colorize:photograph", args=[photograph.pk]))
+    return render(request, "colorize/photograph.html", {
+        **_photograph_context(request, photograph),
+        "form": form,
+        "requests": selectors.colorization_request_list(user=request.user, photograph=photograph)[:20],
+        "variants": selectors.variant_list(user=request.user, photograph=photograph),
+        "can_review": selectors.can_review(request.user),
+    }, status=400)
+
+
+def _safe_next(request) -> str | None:
+    target = request.POST.get("next")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return None
+
+
+@permission_required("colorize.view_colorizationrequest")
+def request_detail(request, pk: int):
+    colorization_request = selectors.colorization_request_get(user=request.user, pk=pk)
+    return render(request, "colorize/request_detail.html", {
+        "colorization_request": colorization_request,
+        "status": selectors.colorization_request_status(colorization_request=colorization_request),
+        "photograph": colorization_request.photograph,
+        "variants": colorization_request.variants.order_by("pk") if colorization_request.status == ColorizationRequest.Status.SUCCEEDED else [],
+        "can_cancel": colorization_request.is_active and selectors.can_cancel(request.user, colorization_request),
+    })
+
+
+@require_POST
+@permission_required("colorize.view_colorizationrequest")
+def request_cancel(request, pk: int):
+    colorization_request = selectors.colorization_request_get(user=request.user, pk=pk)
+    if not selectors.can_cancel(request.user, colorization_request):
+        raise PermissionDenied("Only its requester or a colorist may cancel this request.")
+    try:
+        colorization_request = services.colorization_request_cancel(colorization_request=colorization_request, user=request.user)
+    except ValidationError as error:
+        messages.warning(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Cancelled." if colorization_request.status == "cancelled" else "Cancelling: the worker stops at its next stage.")
+    return redirect(_safe_next(request) or reverse("colorize:request", args=[colorization_request.pk]))
+
+
+def variant_detail(request, pk: int):
+    """A variant against its original: swipe comparison, side by side, metrics, provenance,
+    downloads; for colorists also review, history and annotations."""
+    variant = selectors.variant_get(user=request.user, pk=pk)
+    photograph = variant.photograph
+    can_see_notes = selectors.can_see_all_variants(request.user)
+    return render(request, "colorize/variant_detail.html", {
+        **_photograph_context(request, photograph),
+        "variant": variant,
+        "variant_url": iiif_image_url(variant.image_identifier),
+        "variant_info_url": reverse("collections:iiif-info", args=[variant.image_identifier]),
+        "downloads": _downloads(variant),
+        "siblings": variant.request.variants.exclude(pk=variant.pk).order_by("pk") if can_see_notes else [],
+        "annotations": selectors.annotation_list(user=request.user, variant=variant),
+        "history": selectors.review_history(variant=variant) if can_see_notes else [],
+        "annotation_form": AnnotationForm() if selectors.can_annotate(request.user) else None,
+        "can_review": selectors.can_review(request.user),
+        "review_form": ReviewForm(),
+        "States": Variant.ReviewState,
+    })
+
+
+def _downloads(variant: Variant) -> list[dict]:
+    labels = {"png": "PNG, lossless", "tiff": "TIFF, lossless", "jpeg": "JPEG, for sharing"}
+    return [
+        {"format": fmt.upper(), "detail": detail, "url": reverse("variant-download", args=[variant.pk, fmt])}
+        for fmt, detail in labels.items()
+    ]
+
+
+@require_POST
+@permission_required(selectors.REVIEW_PERMISSION)
+def variant_review(request, pk: int, action: str):
+    if action not in REVIEW_ACTIONS:
+        raise PermissionDenied("Unknown review action.")
+    variant = selectors.variant_get(user=request.user, pk=pk)
+    form = ReviewForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        variant = REVIEW_ACTIONS[action](variant=variant, user=request.user, note=note)
+    except ValidationError as error:
+        messages.warning(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Variant {variant.pk} (seed {variant.seed}): {variant.get_review_state_display().lower()}.")
+    return redirect(_safe_next(request) or reverse("colorize:variant", args=[pk]))
+
+
+@require_POST
+@permission_required("colorize.add_annotation")
+def annotation_create(request, pk: int):
+    variant = selectors.variant_get(user=request.user, pk=pk)
+    form = AnnotationForm(request.POST)
+    if form.is_valid():
+        try:
+            services.annotation_create(variant=variant, user=request.user, text=form.cleaned_data["text"], region=form.region())
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, "Annotation added.")
+    else:
+        messages.error(request, "The annotation needs a remark; a region needs x, y, w and h between 0 and 1.")
+    return redirect(reverse("colorize:variant", args=[pk]) + "#annotations")
+
+
+@permission_required("colorize.view_variant")
+def review_queue(request):
+    collections = archive.collection_visible_to(request.user).order_by("path")
+    form = ReviewQueueFilterForm(request.GET or None, collections=collections)
+    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    variants = selectors.review_queue(user=request.user, collection=filters.get("collection"), model_version=filters.get("model_version"))
+    page = paginate(request, variants)
+    for variant in page:
+        variant.original_thumbnail_url = thumbnail_url(variant.photograph)
+    return render(request, "colorize/review_queue.html", {"form": form, "page": page, "can_review": selectors.can_review(request.user)})
+
+
+@permission_required("colorize.add_colorizationrequest")
+def bulk_request(request):
+    """Colorize every photograph of a collection in one go (one request each)."""
+    collections = archive.collection_visible_to(request.user).order_by("path")
+    form = BulkColorizeForm(request.POST or None, collections=collections)
+    if request.method == "POST" and form.is_valid():
+        photographs = archive.photograph_search(
+            user=request.user, collection=form.cleaned_data["collection"], grayscale=True if form.cleaned_data["grayscale_only"] else None,
+        )
+        try:
+            result = services.colorization_request_create_many(photographs=photographs, user=request.user, **form.service_arguments())
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"Requested colorizations of {len(result.created)} photographs.")
+            if result.refused:
+                messages.warning(request, f"{len(result.refused)} already had the same request waiting or running.")
+            return redirect("colorize:review-queue")
+    return render(request, "colorize/bulk.html", {"form": form})

@@ -1,0 +1,223 @@
+"""Training data: colour photographs as (luma, chroma) crops, from any source of images.
+
+A source is a list of ``PhotoEntry`` (a stable key and a callable that opens the image),
+so image folders today and database photographs later feed the same ``PhotoDataset``.
+``ImageFolderSource`` finds images in folders, splits them into a fixed train and
+validation set, and builds a dataset for each.
+
+Images are decoded once, scaled so their short side is ``load_size`` (a little more than
+the crop, as at inference the network sees the whole picture at about its working size),
+and kept in RAM as 8-bit RGB up to ``cache_bytes``; the rest are re-decoded on demand.
+Grayscale and toned (sepia, cyanotype) photographs teach nothing about colour and are
+skipped and counted, as are unreadable files.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+from torch.utils.data import Dataset, Sampler
+
+from .colorspace import normalize_chroma, normalize_luma, rgb_to_yuv
+from .imageio import ImageReadError, open_image
+
+# Below this standard deviation of chroma (U, V units) an image is grayscale or toned.
+MIN_CHROMA_STD = 0.012
+
+
+@dataclass(frozen=True)
+class PhotoEntry:
+    """One training photograph: a stable ``key`` (path, database id …) and how to open it.
+
+    ``open(draft_size=(w, h))`` returns the decoded, oriented image (``open_image`` does);
+    the size is a hint that JPEG decoding may stop at a reduced scale no smaller than it.
+    It raises ``ImageReadError`` for a file that cannot be read.
+    """
+
+    key: str
+    open: Callable[..., Image.Image]
+
+
+def folder_entries(folders: Sequence[str | os.PathLike]) -> list[PhotoEntry]:
+    """Every file under ``folders`` (recursively) whose extension Pillow can read, sorted by path."""
+    extensions = {ext.lower() for ext in Image.registered_extensions()}
+    paths = sorted(
+        path
+        for folder in folders
+        for path in Path(folder).rglob("*")
+        if path.is_file() and path.suffix.lower() in extensions
+    )
+    return [PhotoEntry(str(path), partial(open_image, path)) for path in paths]
+
+
+def split_entries(entries: Sequence[PhotoEntry], val_fraction: float) -> tuple[list[PhotoEntry], list[PhotoEntry]]:
+    """Split entries into (train, validation) by a hash of each key.
+
+    The split depends on nothing but the key, so it is the same on every run and an
+    image keeps its side when others are added. With a positive fraction and at least two
+    entries, validation gets at least one.
+    """
+    def position(entry: PhotoEntry) -> float:
+        return int.from_bytes(hashlib.sha256(entry.key.encode()).digest()[:8], "big") / 2**64
+
+    val = [e for e in entries if position(e) < val_fraction]
+    if not val and val_fraction > 0 and len(entries) >= 2:
+        val = [min(entries, key=position)]
+    chosen = {e.key for e in val}
+    return [e for e in entries if e.key not in chosen], val
+
+
+def chroma_std(rgb: np.ndarray) -> float:
+    """Standard deviation of the chroma of an 8-bit RGB image, in YUV units (0 for grey)."""
+    yuv = rgb_to_yuv(rgb.reshape(-1, 3).astype(np.float32) / 255.0)
+    return float(np.sqrt(yuv[:, 1].var() + yuv[:, 2].var()))
+
+
+def _load_rgb(entry: PhotoEntry, load_size: int) -> np.ndarray:
+    """Open an entry and scale it so its short side is ``load_size``: (h, w, 3) uint8."""
+    image = entry.open(draft_size=(load_size, load_size)).convert("RGB")
+    scale = load_size / min(image.size)
+    size = (max(load_size, round(image.width * scale)), max(load_size, round(image.height * scale)))
+    return np.asarray(image.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0))
+
+
+class PhotoDataset(Dataset):
+    """Colour photographs as ``(luma, chroma)`` crops: (1, c, c) and (2, c, c) float32, normalised.
+
+    Index with an ``int`` for the deterministic centre crop (validation, samples) or with
+    ``(index, augmentation_seed)`` for a random crop and horizontal flip drawn from that
+    seed (``EpochSampler`` yields these), which keeps augmentation reproducible whatever
+    the number of loader workers. ``skipped`` counts grayscale and unreadable entries.
+    """
+
+    def __init__(
+        self,
+        entries: Sequence[PhotoEntry],
+        *,
+        crop_size: int = 256,
+        load_size: int | None = None,
+        cache_bytes: int = 2 << 30,
+        min_chroma_std: float = MIN_CHROMA_STD,
+        threads: int | None = None,
+    ):
+        self.crop_size = crop_size
+        self.load_size = load_size or round(crop_size * 1.125)
+        self.entries: list[PhotoEntry] = []
+        self.skipped = {"grayscale": 0, "unreadable": 0}
+        self._cache: list[np.ndarray | None] = []
+        budget = cache_bytes
+
+        def scan(entry: PhotoEntry):
+            try:
+                rgb = _load_rgb(entry, self.load_size)
+            except ImageReadError:
+                return entry, None, "unreadable"
+            return entry, rgb, ("grayscale" if chroma_std(rgb) < min_chroma_std else None)
+
+        # Pillow decodes with the GIL released, so threads scale over cores.
+        with ThreadPoolExecutor(threads or os.cpu_count() or 1) as pool:
+            for entry, rgb, skip in pool.map(scan, entries):
+                if skip:
+                    self.skipped[skip] += 1
+                    continue
+                self.entries.append(entry)
+                keep = rgb.nbytes <= budget
+                budget -= rgb.nbytes if keep else 0
+                self._cache.append(rgb if keep else None)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def _rgb(self, index: int) -> np.ndarray:
+        cached = self._cache[index]
+        return cached if cached is not None else _load_rgb(self.entries[index], self.load_size)
+
+    def __getitem__(self, key: int | tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor]:
+        index, seed = (key, None) if isinstance(key, int) else key
+        rgb = self._rgb(index)
+        h, w, _ = rgb.shape
+        c = self.crop_size
+        if seed is None:
+            top, left, flip = (h - c) // 2, (w - c) // 2, False
+        else:
+            rng = np.random.default_rng(seed)
+            top, left, flip = int(rng.integers(0, h - c + 1)), int(rng.integers(0, w - c + 1)), bool(rng.integers(0, 2))
+        crop = rgb[top : top + c, left : left + c]
+        if flip:
+            crop = crop[:, ::-1]
+        yuv = rgb_to_yuv(crop.astype(np.float32) / 255.0)  # (c, c, 3)
+        luma = normalize_luma(yuv[..., 0])[None]  # (1, c, c)
+        chroma = normalize_chroma(yuv[..., 1:]).transpose(2, 0, 1)  # (2, c, c)
+        return torch.from_numpy(np.ascontiguousarray(luma)), torch.from_numpy(np.ascontiguousarray(chroma))
+
+
+class EpochSampler(Sampler):
+    """Yields ``(index, augmentation_seed)`` for one epoch, reproducible from (seed, epoch).
+
+    The order is a permutation drawn from ``seed`` and the epoch, tiled when the dataset
+    is smaller than a batch and cut to whole batches; ``set_epoch(epoch, start)`` moves
+    to another epoch, ``start`` items in (how a resumed run skips what it already did).
+    """
+
+    def __init__(self, size: int, batch_size: int, seed: int):
+        if size == 0:
+            raise ValueError("no training images")
+        self.size, self.batch_size, self.seed = size, batch_size, seed
+        self.length = max(size, batch_size) // batch_size * batch_size
+        self.epoch, self.start = 0, 0
+
+    def set_epoch(self, epoch: int, start: int = 0) -> None:
+        self.epoch, self.start = epoch, start
+
+    def __len__(self) -> int:
+        return self.length - self.start
+
+    def __iter__(self):
+        rng = torch.Generator().manual_seed(self.seed * 1_000_003 + self.epoch)
+        order = torch.cat([torch.randperm(self.size, generator=rng) for _ in range(-(-self.length // self.size))])
+        seeds = torch.randint(0, 2**62, (self.length,), generator=rng)
+        for position in range(self.start, self.length):
+            yield int(order[position]), int(seeds[position])
+
+
+class ImageFolderSource:
+    """Training and validation datasets from image folders, with a report of what was used.
+
+    Finds every image under ``folders`` (recursively, any format Pillow reads), splits
+    them by ``split_entries`` and builds a ``PhotoDataset`` for each side, sharing the
+    RAM budget in proportion. ``report`` holds the counts a training run records: found,
+    train, val, and the grayscale and unreadable files skipped.
+    """
+
+    def __init__(
+        self,
+        folders: Sequence[str | os.PathLike],
+        *,
+        crop_size: int = 256,
+        val_fraction: float = 0.05,
+        cache_bytes: int = 2 << 30,
+        min_chroma_std: float = MIN_CHROMA_STD,
+        threads: int | None = None,
+    ):
+        entries = folder_entries(folders)
+        train, val = split_entries(entries, val_fraction)
+        share = len(train) / max(1, len(entries))
+        common = {"crop_size": crop_size, "min_chroma_std": min_chroma_std, "threads": threads}
+        self.train = PhotoDataset(train, cache_bytes=int(cache_bytes * share), **common)
+        self.val = PhotoDataset(val, cache_bytes=cache_bytes - int(cache_bytes * share), **common)
+        self.report = {
+            "folders": [str(f) for f in folders],
+            "found": len(entries),
+            "train": len(self.train),
+            "val": len(self.val),
+            "skipped_grayscale": self.train.skipped["grayscale"] + self.val.skipped["grayscale"],
+            "skipped_unreadable": self.train.skipped["unreadable"] + self.val.skipped["unreadable"],
+        }

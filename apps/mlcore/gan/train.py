@@ -1,0 +1,469 @@
+"""Training the colorization GAN: alternating D/G updates, resumable, cancellable, observable.
+
+One step (k = 1, as in the thesis):
+
+1. the generator colours the batch, twice with independent noise when mode seeking is on;
+2. the discriminator learns real (Y, UV) from generated (Y, UV), both with annealed
+   instance noise, with optional label flipping;
+3. the generator learns from adversarial + λ1·L1 + λ2·L2 (+ λms·mode seeking).
+
+With ``adversarial=False`` step 2 and the adversarial term disappear: that is the
+"L1-only regression" baseline (set ``lambda_l2=0`` and ``lambda_ms=0`` for the pure one).
+
+Everything random comes from torch's generator seeded by ``TrainConfig.seed`` (noise,
+dropout, label flips, instance noise) or from the epoch sampler (order, crops, flips),
+and a training checkpoint stores both, so a resumed run continues where it stopped.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+from torch.utils.data import DataLoader, Dataset
+from tqdm import tqdm
+
+from .checkpoint import atomic_torch_save, load_generator, save_generator
+from .colorspace import U_MAX, V_MAX, yuv_to_rgb8
+from .data import EpochSampler
+from .inference import seeded_noise, select_device
+from .losses import (
+    discriminator_loss,
+    generator_adversarial_loss,
+    instance_noise_sigma,
+    mode_seeking_loss,
+    reconstruction_loss,
+)
+from .metrics import mean_delta_e2000, psnr
+from .networks import DiscriminatorConfig, GeneratorConfig, PatchDiscriminator, UNetGenerator
+
+TRAINING_FORMAT_VERSION = 1
+# Validation noise seeds: fixed, so validation numbers compare across epochs and runs.
+VAL_SEEDS = (0, 1)
+SAMPLE_COUNT = 4
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Hyperparameters of a training run; stored in checkpoints and in the metrics JSON.
+
+    ``steps``, when set, ends the run after that many generator updates whatever
+    ``epochs`` says. Adam with ``betas`` (0.5, 0.999) and 2e-4 as in the thesis's code.
+    ``lambda_l1``/``lambda_l2`` weight the reconstruction terms (the thesis text: 5 and
+    5). ``lambda_ms`` weights the MSGAN mode-seeking term (0 turns it off and halves the
+    generator's work). ``label_flip_prob`` and ``instance_noise`` (initial σ on the
+    discriminator's chroma inputs, annealed linearly to 0 over the run) are the thesis's
+    stabilisers. ``checkpoint_every``/``sample_every`` are in steps (0: only at the end).
+    ``amp`` uses bfloat16 autocast on CUDA. ``fp16_weights`` stores the exported
+    generator in float16.
+    """
+
+    epochs: int = 100
+    steps: int | None = None
+    batch_size: int = 4
+    lr_g: float = 2e-4
+    lr_d: float = 2e-4
+    betas: tuple[float, float] = (0.5, 0.999)
+    lambda_l1: float = 5.0
+    lambda_l2: float = 5.0
+    adversarial: bool = True
+    lambda_ms: float = 0.1
+    label_flip_prob: float = 0.05
+    instance_noise: float = 0.1
+    crop_size: int = 256
+    seed: int = 0
+    device: str = "auto"
+    checkpoint_every: int = 1000
+    sample_every: int = 500
+    num_workers: int = 0
+    amp: bool = True
+    fp16_weights: bool = True
+    model_name: str = "chroma-unet"
+    model_version: str = "0.1.0"
+
+    def to_dict(self) -> dict:
+        """The config as plain JSON-able values."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> TrainConfig:
+        """Rebuild from ``to_dict`` output (betas come back as a tuple); unknown keys are an error."""
+        known = {f.name for f in fields(cls)}
+        unknown = set(values) - known
+        if unknown:
+            raise ValueError(f"unknown TrainConfig fields: {', '.join(sorted(unknown))}")
+        return cls(**{**values, "betas": tuple(values.get("betas", cls.betas))})
+
+
+@dataclass
+class TrainResult:
+    """What a finished (or stopped) run produced."""
+
+    generator_path: Path | None
+    checkpoint_path: Path
+    metrics_path: Path | None
+    step: int
+    epoch: int
+    stopped: bool
+    metrics: dict = field(default_factory=dict)
+
+
+def _state_on_cpu(module_or_optimizer) -> dict:
+    state = module_or_optimizer.state_dict()
+
+    def move(value):
+        if isinstance(value, torch.Tensor):
+            return value.detach().cpu()
+        if isinstance(value, dict):
+            return {k: move(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [move(v) for v in value]
+        return value
+
+    return move(state)
+
+
+class Trainer:
+    """Trains a generator (and its discriminator) on any dataset of ``(luma, chroma)`` crops.
+
+    ``train_data``/``val_data``: datasets such as ``PhotoDataset`` (train items indexed
+    by ``(index, seed)`` pairs from ``EpochSampler``, validation items by ``int``).
+    ``base_checkpoint`` fine-tunes an existing generator (its config wins);
+    ``resume_from`` continues a training checkpoint (``out_dir/checkpoints/last.pt``).
+    ``on_progress(dict)`` is called after every epoch with epoch, step, total_steps,
+    losses, val metrics, elapsed and eta seconds; ``should_stop()`` is polled before every
+    step and, when true, the run saves a resumable checkpoint and returns ``stopped``.
+    ``progress_bar`` shows a tqdm bar with the losses (for the command line).
+    Outputs in ``out_dir``: ``checkpoints/last.pt``, ``samples/step_*.png``,
+    ``generator.pt`` (inference checkpoint) and ``metrics.json``.
+    """
+
+    def __init__(
+        self,
+        config: TrainConfig,
+        *,
+        train_data: Dataset,
+        out_dir: str | Path,
+        val_data: Dataset | None = None,
+        generator_config: GeneratorConfig | None = None,
+        discriminator_config: DiscriminatorConfig | None = None,
+        base_checkpoint: str | Path | None = None,
+        resume_from: str | Path | None = None,
+        data_summary: dict | None = None,
+        on_progress: Callable[[dict], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
+        progress_bar: bool = False,
+    ):
+        self.config = config
+        self.train_data = train_data
+        self.val_data = val_data if val_data is not None and len(val_data) else None
+        self.out_dir = Path(out_dir)
+        self.data_summary = data_summary or {}
+        self.on_progress = on_progress or (lambda info: None)
+        self.should_stop = should_stop or (lambda: False)
+        self.progress_bar = progress_bar
+        self.device = select_device(config.device)
+        self.step = self.epoch = self.step_in_epoch = 0
+        self.history: list[dict] = []
+        self.base = {}
+
+        resume = torch.load(resume_from, map_location="cpu", weights_only=True) if resume_from else None
+        if resume is not None and resume.get("format_version") != TRAINING_FORMAT_VERSION:
+            raise ValueError(f"{resume_from}: not a training checkpoint of format {TRAINING_FORMAT_VERSION}")
+        if resume is not None:
+            generator_config = GeneratorConfig.from_dict(resume["generator_config"])
+            discriminator_config = DiscriminatorConfig.from_dict(resume["discriminator_config"])
+            self.base = resume.get("base", {})
+        elif base_checkpoint:
+            base_generator, meta = load_generator(base_checkpoint)
+            generator_config = base_generator.config
+            self.base = {"name": meta["name"], "version": meta["version"], "sha256": meta.get("sha256")}
+        else:
+            torch.manual_seed(config.seed)
+        self.generator = UNetGenerator(generator_config or GeneratorConfig())
+        self.discriminator = PatchDiscriminator(discriminator_config or DiscriminatorConfig())
+        if resume is None and base_checkpoint:
+            self.generator.load_state_dict(base_generator.state_dict())
+        self.generator.to(self.device)
+        self.discriminator.to(self.device)
+        self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=config.lr_g, betas=config.betas)
+        self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=config.lr_d, betas=config.betas)
+        if resume is not None:
+            self._restore(resume)
+
+        self.sampler = EpochSampler(len(train_data), config.batch_size, config.seed)
+        self.steps_per_epoch = self.sampler.length // config.batch_size
+        self.total_steps = config.steps if config.steps is not None else config.epochs * self.steps_per_epoch
+
+    # -- checkpoints -------------------------------------------------------------------
+
+    @property
+    def checkpoint_path(self) -> Path:
+        return self.out_dir / "checkpoints" / "last.pt"
+
+    def save_checkpoint(self) -> Path:
+        """Write the resumable training state to ``checkpoints/last.pt`` (atomically) and return its path."""
+        payload = {
+            "format_version": TRAINING_FORMAT_VERSION,
+            "train_config": self.config.to_dict(),
+            "generator_config": self.generator.config.to_dict(),
+            "discriminator_config": self.discriminator.config.to_dict(),
+            "generator": _state_on_cpu(self.generator),
+            "discriminator": _state_on_cpu(self.discriminator),
+            "opt_g": _state_on_cpu(self.opt_g),
+            "opt_d": _state_on_cpu(self.opt_d),
+            "step": self.step,
+            "epoch": self.epoch,
+            "step_in_epoch": self.step_in_epoch,
+            "history": self.history,
+            "base": self.base,
+            "rng_cpu": torch.get_rng_state(),
+            "rng_cuda": torch.cuda.get_rng_state_all() if self.device.type == "cuda" else [],
+        }
+        atomic_torch_save(payload, self.checkpoint_path)
+        return self.checkpoint_path
+
+    def _restore(self, state: dict) -> None:
+        self.generator.load_state_dict(state["generator"])
+        self.discriminator.load_state_dict(state["discriminator"])
+        self.opt_g.load_state_dict(state["opt_g"])
+        self.opt_d.load_state_dict(state["opt_d"])
+        self.step, self.epoch, self.step_in_epoch = state["step"], state["epoch"], state["step_in_epoch"]
+        self.history = list(state["history"])
+        torch.set_rng_state(state["rng_cpu"])
+        if self.device.type == "cuda" and state["rng_cuda"]:
+            torch.cuda.set_rng_state_all(state["rng_cuda"])
+
+    def export_generator(self, path: Path, summary: dict) -> Path:
+        """Save the generator as an inference checkpoint (``checkpoint.save_generator``)."""
+        save_generator(
+            path,
+            self.generator,
+            name=self.config.model_name,
+            version=self.config.model_version,
+            summary=summary,
+            fp16=self.config.fp16_weights,
+        )
+        return path
+
+    # -- one step ----------------------------------------------------------------------
+
+    def _autocast(self):
+        if self.device.type == "cuda" and self.config.amp:
+            return torch.autocast("cuda", dtype=torch.bfloat16)
+        return contextlib.nullcontext()
+
+    def _noise(self, batch: int, height: int, width: int) -> list[torch.Tensor]:
+        return [torch.randn((batch, *shape), device=self.device) for shape in self.generator.noise_shapes(height, width)]
+
+    def train_step(self, luma: torch.Tensor, chroma: torch.Tensor) -> dict:
+        """One alternating update on a batch of (B, 1, c, c) luma and (B, 2, c, c) chroma; returns the losses."""
+        cfg = self.config
+        batch, _, height, width = luma.shape
+        seeking = cfg.lambda_ms > 0 and self.generator.config.noise_channels > 0
+        copies = 2 if seeking else 1
+        noise = self._noise(batch * copies, height, width)
+        luma_in = luma.repeat(copies, 1, 1, 1)  # (copies*B, 1, c, c): same photos, fresh noise
+        real = chroma.repeat(copies, 1, 1, 1)
+        losses = {}
+        self.generator.train()
+        with self._autocast():
+            fake = self.generator(luma_in, noise)  # (copies*B, 2, c, c)
+
+        sigma = instance_noise_sigma(self.step, self.total_steps, cfg.instance_noise)
+        if cfg.adversarial:
+            self.discriminator.train()
+            with self._autocast():
+                real_logits = self.discriminator(luma, chroma + sigma * torch.randn_like(chroma))
+                fake_logits = self.discriminator(luma_in, fake.detach() + sigma * torch.randn_like(fake))
+                loss_d = discriminator_loss(real_logits.float(), fake_logits.float(), flip_prob=cfg.label_flip_prob)
+            self.opt_d.zero_grad(set_to_none=True)
+            loss_d.backward()
+            self.opt_d.step()
+            losses["d"] = loss_d.item()
+
+        with self._autocast():
+            loss_rec, l1, l2 = reconstruction_loss(fake.float(), real, lambda_l1=cfg.lambda_l1, lambda_l2=cfg.lambda_l2)
+            loss_g = loss_rec
+            if cfg.adversarial:
+                # The discriminator's weights are not stepped here; its gradients are
+                # cleared at its next update.
+                adv = generator_adversarial_loss(self.discriminator(luma_in, fake + sigma * torch.randn_like(fake)).float())
+                loss_g = loss_g + adv
+                losses["g_adv"] = adv.item()
+            if seeking:
+                half = [n.chunk(2) for n in noise]
+                fake_a, fake_b = fake.float().chunk(2)
+                ms, ratio = mode_seeking_loss(fake_a, fake_b, [h[0] for h in half], [h[1] for h in half])
+                loss_g = loss_g + cfg.lambda_ms * ms
+                losses["ms_ratio"] = ratio.item()
+        self.opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()
+        self.opt_g.step()
+        losses.update(g=loss_g.item(), l1=l1.item(), l2=l2.item())
+        return losses
+
+    # -- validation and samples -------------------------------------------------------
+
+    @torch.inference_mode()
+    def _colorize_crops(self, luma: torch.Tensor, seed: int) -> torch.Tensor:
+        """Chroma for a batch of luma crops with one fixed noise seed for all: (B, 2, c, c) on the CPU."""
+        self.generator.eval()
+        batch, _, height, width = luma.shape
+        noise = [n.to(self.device) for n in seeded_noise(self.generator.noise_shapes(height, width), [seed] * batch)]
+        with self._autocast():
+            return self.generator(luma.to(self.device), noise).float().cpu()
+
+    @staticmethod
+    def _to_rgb8(luma: torch.Tensor, chroma: torch.Tensor) -> np.ndarray:
+        """Normalised (B, 1, c, c) luma and (B, 2, c, c) chroma to (B, c, c, 3) uint8 RGB."""
+        y = (luma[:, 0] + 1) / 2
+        return yuv_to_rgb8(y, chroma[:, 0] * U_MAX, chroma[:, 1] * V_MAX).numpy()
+
+    def validate(self) -> dict:
+        """Validation metrics on centre crops: chroma L1, RGB PSNR, mean ΔE2000 and seed diversity (mean ΔE2000 between two seeds)."""
+        if self.val_data is None:
+            return {}
+        loader = DataLoader(self.val_data, batch_size=self.config.batch_size, shuffle=False)
+        l1, psnrs, delta_es, diversities = [], [], [], []
+        for luma, chroma in loader:
+            first, second = (self._colorize_crops(luma, seed) for seed in VAL_SEEDS)
+            l1.append((first - chroma).abs().mean().item())
+            truth, a, b = self._to_rgb8(luma, chroma), self._to_rgb8(luma, first), self._to_rgb8(luma, second)
+            for t, x, y in zip(truth, a, b):
+                psnrs.append(psnr(x, t))
+                delta_es.append(mean_delta_e2000(x, t))
+                diversities.append(mean_delta_e2000(x, y))
+        return {
+            "l1": float(np.mean(l1)),
+            "psnr": float(np.mean(psnrs)),
+            "delta_e2000": float(np.mean(delta_es)),
+            "seed_diversity": float(np.mean(diversities)),
+        }
+
+    def save_samples(self) -> Path:
+        """Write a sample grid PNG: per row the luma, two seeds' colorizations and the truth."""
+        source = self.val_data if self.val_data is not None else self.train_data
+        items = [source[i] for i in range(min(SAMPLE_COUNT, len(source)))]
+        luma = torch.stack([item[0] for item in items])
+        chroma = torch.stack([item[1] for item in items])
+        grey = self._to_rgb8(luma, torch.zeros_like(chroma))
+        columns = [grey] + [self._to_rgb8(luma, self._colorize_crops(luma, s)) for s in VAL_SEEDS]
+        columns.append(self._to_rgb8(luma, chroma))
+        grid = np.concatenate([np.concatenate(list(row), axis=1) for row in zip(*columns)], axis=0)
+        path = self.out_dir / "samples" / f"step_{self.step:07d}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(grid).save(path)
+        return path
+
+    # -- the loop ----------------------------------------------------------------------
+
+    def fit(self) -> TrainResult:
+        """Train until ``steps``/``epochs`` are done or ``should_stop()`` says so.
+
+        Returns a ``TrainResult``; the generator and metrics JSON are written only when the
+        run completes, while a stopped run leaves a resumable checkpoint.
+        """
+        cfg = self.config
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        loader = DataLoader(
+            self.train_data,
+            batch_size=cfg.batch_size,
+            sampler=self.sampler,
+            num_workers=cfg.num_workers,
+            persistent_workers=cfg.num_workers > 0,
+            pin_memory=self.device.type == "cuda",
+            drop_last=True,
+            # Its own generator: otherwise each epoch's iterator draws from the global one
+            # and a resumed run's noise would drift from the uninterrupted run's.
+            generator=torch.Generator().manual_seed(cfg.seed),
+        )
+        bar = None
+        if self.progress_bar:
+            bar = tqdm(total=self.total_steps, initial=self.step, unit="step", dynamic_ncols=True)
+        started = time.perf_counter()
+        first_step = self.step
+        stopped = False
+        epoch_losses: dict[str, list[float]] = {}
+        try:
+            while self.step < self.total_steps and not stopped:
+                self.sampler.set_epoch(self.epoch, self.step_in_epoch * cfg.batch_size)
+                for luma, chroma in loader:
+                    if self.should_stop():
+                        stopped = True
+                        break
+                    losses = self.train_step(luma.to(self.device, non_blocking=True), chroma.to(self.device, non_blocking=True))
+                    self.step += 1
+                    self.step_in_epoch += 1
+                    for key, value in losses.items():
+                        epoch_losses.setdefault(key, []).append(value)
+                    if bar is not None:
+                        bar.update(1)
+                        bar.set_postfix({k: f"{v:.3f}" for k, v in losses.items()}, refresh=False)
+                    if cfg.checkpoint_every and self.step % cfg.checkpoint_every == 0:
+                        self.save_checkpoint()
+                    if cfg.sample_every and self.step % cfg.sample_every == 0:
+                        self.save_samples()
+                    if self.step >= self.total_steps:
+                        break
+                if stopped:
+                    break
+                if self.step_in_epoch >= self.steps_per_epoch:
+                    self.epoch += 1
+                    self.step_in_epoch = 0
+                self._end_of_epoch(epoch_losses, started, first_step)
+                epoch_losses = {}
+        finally:
+            if bar is not None:
+                bar.close()
+
+        checkpoint = self.save_checkpoint()
+        if stopped:
+            return TrainResult(None, checkpoint, None, self.step, self.epoch, True, {"history": self.history})
+        self.save_samples()
+        metrics = self._final_metrics(time.perf_counter() - started, self.step - first_step)
+        metrics_path = self.out_dir / "metrics.json"
+        metrics_path.write_text(json.dumps(metrics, indent=2, sort_keys=True))
+        generator_path = self.export_generator(self.out_dir / "generator.pt", metrics)
+        return TrainResult(generator_path, checkpoint, metrics_path, self.step, self.epoch, False, metrics)
+
+    def _end_of_epoch(self, epoch_losses: dict, started: float, first_step: int) -> None:
+        elapsed = time.perf_counter() - started
+        done = self.step - first_step
+        info = {
+            "epoch": self.epoch,
+            "epochs": math.ceil(self.total_steps / self.steps_per_epoch),
+            "step": self.step,
+            "total_steps": self.total_steps,
+            "losses": {k: float(np.mean(v)) for k, v in epoch_losses.items()},
+            "val": self.validate(),
+            "elapsed_seconds": elapsed,
+            "eta_seconds": elapsed / done * (self.total_steps - self.step) if done else None,
+        }
+        self.history.append({k: info[k] for k in ("epoch", "step", "losses", "val")})
+        self.on_progress(info)
+
+    def _final_metrics(self, seconds: float, steps: int) -> dict:
+        last = self.history[-1] if self.history else {}
+        return {
+            "name": self.config.model_name,
+            "version": self.config.model_version,
+            "train_config": self.config.to_dict(),
+            "generator_config": self.generator.config.to_dict(),
+            "discriminator_config": self.discriminator.config.to_dict(),
+            "data": self.data_summary,
+            "base": self.base,
+            "steps": self.step,
+            "epochs": self.epoch,
+            "seconds": seconds,
+            "images_per_second": steps * self.config.batch_size / seconds if seconds > 0 else None,
+            "final": {"losses": last.get("losses", {}), "val": last.get("val", {})},
+            "history": self.history,
+        }

@@ -1,0 +1,792 @@
+"""Training runs: create (and enqueue on the `training` queue), execute (the job body),
+cancel, and reconcile runs whose job was lost.
+
+A run fine-tunes its base version on its frozen curated set with the one trainer
+(`gan.train.Trainer`, as `train_gan` uses it on folders), then scores the new weights and
+the base's on the set's hold-out items with the `evaluate_gan` metrics, and registers the
+new weights as a candidate ModelVersion. The row is the record of all of it; the training
+checkpoint on disk (`checkpoint_path`) lets a run whose worker died resume where it was.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import os
+import re
+import shutil
+import socket
+import threading
+import time
+import uuid
+from datetime import timedelta
+from io import BytesIO
+from pathlib import Path
+
+import django_rq
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import connection, transaction
+from django.utils import timezone
+from rq.exceptions import DuplicateJobError, NoSuchJobError
+from rq.job import Job, JobStatus
+from rq.timeouts import JobTimeoutException
+from rq.worker import Worker
+
+from .. import registry, training_data
+from ..gan import finetune
+from ..gan.checkpoint import CheckpointError, file_sha256
+from ..gan.data import PhotoDataset
+from ..gan.evaluate import COLUMNS
+from ..gan.imageio import ImageReadError
+from ..gan.inference import Colorizer
+from ..gan.networks import DiscriminatorConfig
+from ..gan.train import TrainConfig, Trainer
+from ..models import CuratedSet, ModelVersion, TrainingProgress, TrainingRun
+from ..selectors import curated_set_usable_keys, model_version_active
+from .curated_sets import curated_set_freeze
+from .model_versions import model_version_register
+
+logger = logging.getLogger(__name__)
+
+Status = TrainingRun.Status
+QUEUE = "training"
+LOG_LINES = 200
+# should_stop() is called before every step; the database is asked at most this often.
+CANCEL_POLL_SECONDS = 1.0
+SAMPLE_SIDE = 512
+
+# Fine-tuning defaults: a few epochs at a quarter of the from-scratch learning rate, the
+# same loss weights as the base model's training (TrainConfig's).
+_TRAIN = TrainConfig()
+FINE_TUNING_DEFAULTS: dict = {
+    "epochs": 5,
+    "steps": None,
+    "batch_size": _TRAIN.batch_size,
+    "lr_g": 5e-5,
+    "lr_d": 5e-5,
+    "lambda_l1": _TRAIN.lambda_l1,
+    "lambda_l2": _TRAIN.lambda_l2,
+    "lambda_ms": _TRAIN.lambda_ms,
+    "adversarial": _TRAIN.adversarial,
+    "label_flip_prob": _TRAIN.label_flip_prob,
+    "instance_noise": _TRAIN.instance_noise,
+    "crop_size": _TRAIN.crop_size,
+    "seed": 0,
+    "checkpoint_every": 100,
+    "amp": _TRAIN.amp,
+    "fp16_weights": _TRAIN.fp16_weights,
+    "discriminator": {},  # DiscriminatorConfig fields; {}: the default PatchGAN
+    "eval_seeds": [0, 1, 2],
+    "eval_working_size": 256,
+    "eval_max_side": 1024,
+    "samples": 4,  # hold-out images rendered base vs candidate for the model versions page
+}
+# key -> (type, minimum, maximum); None: unbounded.
+_LIMITS = {
+    "epochs": (int, 1, 10_000),
+    "steps": (int, 1, 10_000_000),
+    "batch_size": (int, 1, 256),
+    "lr_g": (float, 0.0, 1.0),
+    "lr_d": (float, 0.0, 1.0),
+    "lambda_l1": (float, 0.0, None),
+    "lambda_l2": (float, 0.0, None),
+    "lambda_ms": (float, 0.0, None),
+    "adversarial": (bool, None, None),
+    "label_flip_prob": (float, 0.0, 0.5),
+    "instance_noise": (float, 0.0, None),
+    "crop_size": (int, 8, 4096),
+    "seed": (int, 0, 2**31 - 1),
+    "checkpoint_every": (int, 1, None),
+    "amp": (bool, None, None),
+    "fp16_weights": (bool, None, None),
+    "discriminator": (dict, None, None),
+    "eval_seeds": (list, None, None),
+    "eval_working_size": (int, 8, 4096),
+    "eval_max_side": (int, 8, 100_000),
+    "samples": (int, 0, 32),
+}
+# Hyperparameters that are TrainConfig fields (the others drive evaluation).
+_TRAIN_KEYS = (
+    "epochs", "steps", "batch_size", "lr_g", "lr_d", "lambda_l1", "lambda_l2", "lambda_ms", "adversarial",
+    "label_flip_prob", "instance_noise", "crop_size", "seed", "checkpoint_every", "amp", "fp16_weights",
+)
+
+
+class TrainingCancelled(Exception):
+    """The run was asked to stop."""
+
+
+class _Superseded(Exception):
+    """The row moved on without this attempt (reconcile re-queued it, another attempt runs)."""
+
+
+# --- settings ----------------------------------------------------------------------------------
+
+def _setting(name: str, default):
+    return getattr(settings, name, default)
+
+
+def training_dir() -> Path:
+    """Where runs keep their working files (training checkpoints): MLCORE_TRAINING_DIR, or
+    `training-runs/` under MEDIA_ROOT. Must be shared by the workers that may resume a run."""
+    configured = _setting("MLCORE_TRAINING_DIR", None)
+    return Path(configured) if configured else Path(settings.MEDIA_ROOT) / "training-runs"
+
+
+def _max_attempts() -> int:
+    return int(_setting("MLCORE_TRAINING_MAX_ATTEMPTS", 3))
+
+
+def _heartbeat_interval() -> float:
+    return float(_setting("MLCORE_TRAINING_HEARTBEAT_INTERVAL", 10))
+
+
+def _heartbeat_stale() -> float:
+    return float(_setting("MLCORE_TRAINING_HEARTBEAT_STALE", 300))
+
+
+def _enqueue_grace() -> float:
+    return float(_setting("MLCORE_TRAINING_ENQUEUE_GRACE", 60))
+
+
+def _queue():
+    return django_rq.get_queue(settings.RQ_QUEUE_PREFIX + QUEUE)
+
+
+def job_id_for(run_id: int) -> str:
+    """The deterministic RQ job id of a run (namespaced like the queues)."""
+    return f"{settings.RQ_QUEUE_PREFIX}training-run-{run_id}"
+
+
+def fetch_job(training_run: TrainingRun) -> Job | None:
+    if not training_run.job_id:
+        return None
+    try:
+        return Job.fetch(training_run.job_id, connection=_queue().connection)
+    except NoSuchJobError:
+        return None
+
+
+def _finite(value):
+    """JSON for PostgreSQL: NaN and ±inf (a perfect PSNR) become None."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
+# --- create ------------------------------------------------------------------------------------
+
+def clean_hyperparameters(hyperparameters: dict | None, *, base_version: ModelVersion) -> dict:
+    """The fine-tuning defaults overridden by `hyperparameters`, checked (unknown keys, types,
+    ranges, sizes the base architecture accepts); raises ValidationError naming the problem."""
+    given = dict(hyperparameters or {})
+    unknown = sorted(set(given) - set(FINE_TUNING_DEFAULTS))
+    if unknown:
+        raise ValidationError({"hyperparameters": f"Unknown hyperparameters: {', '.join(unknown)}. Known: {', '.join(FINE_TUNING_DEFAULTS)}."})
+    values = {**FINE_TUNING_DEFAULTS, **given}
+    for key, (kind, low, high) in _LIMITS.items():
+        value = values[key]
+        if value is None and key == "steps":
+            continue
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = values[key] = float(value)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise ValidationError({"hyperparameters": f"{key} must be {kind.__name__}, not {value!r}."})
+        if (low is not None and value < low) or (high is not None and value > high):
+            bounds = f"from {low}" + (f" to {high}" if high is not None else "")
+            raise ValidationError({"hyperparameters": f"{key} must be {bounds}, not {value!r}."})
+    if values["lr_g"] <= 0 or values["lr_d"] <= 0:
+        raise ValidationError({"hyperparameters": "Learning rates must be positive."})
+    seeds = values["eval_seeds"]
+    if not seeds or not all(isinstance(s, int) and not isinstance(s, bool) and 0 <= s < 2**31 for s in seeds):
+        raise ValidationError({"hyperparameters": "eval_seeds is a non-empty list of whole numbers from 0."})
+    try:
+        DiscriminatorConfig.from_dict(values["discriminator"])
+    except (TypeError, ValueError) as error:
+        raise ValidationError({"hyperparameters": f"discriminator: {error}"}) from error
+    multiple = 2 ** int(base_version.config.get("depth", 1))
+    for key in ("crop_size", "eval_working_size"):
+        if values[key] % multiple:
+            raise ValidationError({"hyperparameters": f"{key} must be a multiple of {multiple} for {base_version} (depth {base_version.config.get('depth')})."})
+    return values
+
+
+def _refuse_unusable(curated_set: CuratedSet) -> None:
+    """Refuse a set that cannot make a run: nothing usable to train on or to evaluate on."""
+    usable = curated_set_usable_keys(curated_set)
+    if not usable:
+        raise ValidationError(
+            f'"{curated_set.name}" has no usable item: add colour photographs or approved variants '
+            "(grayscale photographs and unapproved variants cannot teach colour)."
+        )
+    if curated_set.is_frozen:
+        train = usable.intersection(curated_set.split.get("train", []))
+        holdout = usable.intersection(curated_set.split.get("holdout", []))
+    else:
+        train, holdout = usable, usable if len(usable) >= 2 else set()
+    if not train or not holdout:
+        raise ValidationError(
+            f'"{curated_set.name}" needs at least two usable items: one to train on and one held out to evaluate '
+            f"the new weights (it has {len(usable)} usable, {len(train)} for training, {len(holdout)} held out)."
+        )
+
+
+def training_run_create(
+    *,
+    curated_set: CuratedSet,
+    user,
+    base_version: ModelVersion | None = None,
+    hyperparameters: dict | None = None,
+) -> TrainingRun:
+    """Queue a fine-tuning run of `base_version` (default: the active one) on `curated_set`.
+
+    Everything is checked before anything is queued: the base version, the
+    hyperparameters (defaults: FINE_TUNING_DEFAULTS), a set with usable items to train on
+    and to hold out, no other run of the set queued or running. A draft set is frozen
+    (its split fixed) in the same transaction; the job goes on the `training` queue once
+    that commits, with the deterministic id `training-run-<id>`.
+    """
+    if base_version is None:
+        base_version = model_version_active()
+        if base_version is None:
+            raise ValidationError({"base_version": "No model version is active; choose the version to fine-tune."})
+    if base_version.status == ModelVersion.Status.RETIRED:
+        raise ValidationError({"base_version": f"{base_version} is retired; fine-tune an active or candidate version."})
+    values = clean_hyperparameters(hyperparameters, base_version=base_version)
+    with transaction.atomic():
+        locked = CuratedSet.objects.select_for_update().get(pk=curated_set.pk)
+        _refuse_unusable(locked)
+        running = locked.training_runs.filter(status__in=TrainingRun.ACTIVE_STATUSES).first()
+        if running is not None:
+            raise ValidationError(f'Training run #{running.pk} of "{locked.name}" is already {running.status}; wait for it or cancel it.')
+        if not locked.is_frozen:
+            locked = curated_set_freeze(curated_set=locked, user=user)
+        queue_conf = settings.RQ_QUEUE_SETTINGS[QUEUE]
+        run = TrainingRun.objects.create(
+            curated_set=locked,
+            base_version=base_version,
+            hyperparameters=values,
+            max_attempts=_max_attempts(),
+            requested_by=user if user is not None and user.is_authenticated else None,
+            progress={"stage": "queued"},
+            log_tail=_log_line(f"queued by {user.get_username() if user is not None and user.is_authenticated else 'the system'}; "
+                               f"queue timeout {queue_conf['timeout']} s"),
+        )
+        run.job_id = job_id_for(run.pk)
+        run.save(update_fields=["job_id"])
+        enqueue_on_commit(run)
+    return run
+
+
+def enqueue_on_commit(training_run: TrainingRun, *, replace_job: bool = False) -> None:
+    run_id = training_run.pk
+    transaction.on_commit(lambda: enqueue_now(run_id=run_id, replace_job=replace_job))
+
+
+def enqueue_now(*, run_id: int, replace_job: bool = False) -> Job | None:
+    """Put a queued run's job on the `training` queue (replacing a finished or, with
+    `replace_job`, a dead job of the same id). A Redis failure is logged, not raised: the
+    row is the record and reconcile enqueues it again."""
+    run = TrainingRun.objects.filter(pk=run_id, status=Status.QUEUED).first()
+    if run is None:
+        return None
+    queue_conf = settings.RQ_QUEUE_SETTINGS[QUEUE]
+    try:
+        existing = fetch_job(run)
+        if existing is not None:
+            live = existing.get_status() in (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED)
+            if live and not replace_job:
+                return existing
+            existing.delete()
+        return _queue().enqueue(
+            "apps.mlcore.jobs.run_training",
+            run_id,
+            job_id=run.job_id,
+            job_timeout=queue_conf["timeout"],
+            result_ttl=queue_conf.get("result_ttl"),
+            failure_ttl=queue_conf.get("failure_ttl"),
+            description=f"Training run {run_id}: fine-tune {run.base_version_id} on curated set {run.curated_set_id}",
+            unique=True,
+        )
+    except DuplicateJobError:
+        logger.warning("training run %s: its job was enqueued meanwhile", run_id)
+    except Exception:
+        logger.exception("training run %s: enqueue failed; reconcile will retry", run_id)
+    return None
+
+
+# --- cancel ------------------------------------------------------------------------------------
+
+def training_run_cancel(*, training_run: TrainingRun, user) -> TrainingRun:
+    """Cancel a queued run at once; ask a running one to stop (it does within about a second
+    of its current step, and ends `cancelled` without a model version)."""
+    with transaction.atomic():
+        locked = TrainingRun.objects.select_for_update().get(pk=training_run.pk)
+        if locked.is_finished:
+            raise ValidationError(f"Training run #{locked.pk} has already {locked.status}; there is nothing to cancel.")
+        who = user.get_username() if user is not None and user.is_authenticated else "the system"
+        locked.cancel_requested = True
+        if locked.status == Status.QUEUED:
+            locked.status, locked.finished_at = Status.CANCELLED, timezone.now()
+            locked.progress = {**locked.progress, "stage": "cancelled"}
+            locked.log_tail = _append(locked.log_tail, f"cancelled by {who} before it started")
+            run_id = locked.pk
+            transaction.on_commit(lambda: _cancel_job(run_id=run_id))
+        else:
+            locked.progress = {**locked.progress, "stage": "cancelling"}
+            locked.log_tail = _append(locked.log_tail, f"cancel requested by {who}")
+        locked.save(update_fields=["cancel_requested", "status", "finished_at", "progress", "log_tail"])
+    return locked
+
+
+def _cancel_job(*, run_id: int) -> None:
+    try:
+        job = fetch_job(TrainingRun.objects.get(pk=run_id))
+        if job is not None and job.get_status() in (JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED):
+            job.cancel()
+    except Exception:
+        # The row says cancelled; a job that still starts sees it and stops.
+        logger.exception("training run %s: cancelling its RQ job failed", run_id)
+
+
+# --- execute -----------------------------------------------------------------------------------
+
+def _log_line(text: str) -> str:
+    return f"{timezone.now():%Y-%m-%d %H:%M:%S} {text}"
+
+
+def _append(log_tail: str, text: str) -> str:
+    lines = (log_tail.splitlines() if log_tail else []) + [_log_line(text)]
+    return "\n".join(lines[-LOG_LINES:])
+
+
+def _mine(run_id: int, attempt: int):
+    return TrainingRun.objects.filter(pk=run_id, status=Status.RUNNING, attempts=attempt)
+
+
+def _update(run_id: int, attempt: int, *, log: str | None = None, **fields) -> bool:
+    """Write fields (and a log line) on the run if this attempt still owns it."""
+    with transaction.atomic():
+        row = _mine(run_id, attempt).select_for_update().first()
+        if row is None:
+            return False
+        for name, value in fields.items():
+            setattr(row, name, _finite(value) if isinstance(value, (dict, list)) else value)
+        if log:
+            row.log_tail = _append(row.log_tail, log)
+        row.heartbeat_at = timezone.now()
+        row.save(update_fields=[*fields, "log_tail", "heartbeat_at"])
+    return True
+
+
+def _start(run_id: int) -> tuple[TrainingRun, int] | None:
+    """Mark the run running for a new attempt; None when there is nothing to run."""
+    with transaction.atomic():
+        row = TrainingRun.objects.select_for_update().select_related("curated_set", "base_version").get(pk=run_id)
+        if row.is_finished:
+            return None
+        now = timezone.now()
+        if row.cancel_requested:
+            row.status, row.finished_at = Status.CANCELLED, now
+            row.progress = {**row.progress, "stage": "cancelled"}
+            row.log_tail = _append(row.log_tail, "cancelled before it started")
+            row.save(update_fields=["status", "finished_at", "progress", "log_tail"])
+            return None
+        if row.attempts >= row.max_attempts:
+            row.status, row.finished_at = Status.FAILED, now
+            row.error = row.error or f"Gave up after {row.attempts} attempts."
+            row.log_tail = _append(row.log_tail, row.error)
+            row.save(update_fields=["status", "finished_at", "error", "log_tail"])
+            return None
+        row.status = Status.RUNNING
+        row.attempts += 1
+        row.started_at = row.started_at or now
+        row.heartbeat_at = now
+        if not row.checkpoint_path:
+            # A fresh folder per run, so a database restored elsewhere never resumes from a stranger's checkpoint.
+            row.checkpoint_path = str(training_dir() / f"run-{row.pk}-{uuid.uuid4().hex[:8]}" / "checkpoints" / "last.pt")
+        row.progress = {**row.progress, "stage": "loading data", "attempt": row.attempts}
+        row.log_tail = _append(row.log_tail, f"attempt {row.attempts} of {row.max_attempts} started on {socket.gethostname()} (pid {os.getpid()})")
+        row.save(update_fields=["status", "attempts", "started_at", "heartbeat_at", "checkpoint_path", "progress", "log_tail"])
+        return row, row.attempts
+
+
+class _Heartbeat(threading.Thread):
+    """Writes heartbeat_at every few seconds while the attempt lasts (data loading,
+    long epochs, evaluation), so reconcile notices a worker that died anywhere."""
+
+    def __init__(self, run_id: int, attempt: int):
+        super().__init__(name=f"training-heartbeat-{run_id}", daemon=True)
+        self.run_id, self.attempt = run_id, attempt
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self.stopped.wait(_heartbeat_interval()):
+                _mine(self.run_id, self.attempt).update(heartbeat_at=timezone.now())
+        except Exception:
+            logger.exception("training run %s: heartbeat failed", self.run_id)
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.join()
+
+
+def _test_step_delay() -> None:
+    """Test hook: MLCORE_TRAINING_TEST_STEP_DELAY seconds of sleep before every training step,
+    so a test can watch a run in progress or kill it mid-way. Never set outside tests."""
+    delay = float(os.environ.get("MLCORE_TRAINING_TEST_STEP_DELAY", "0") or 0)
+    if delay > 0:
+        time.sleep(delay)
+
+
+def _candidate_version(base: ModelVersion, run_id: int) -> str:
+    """The next minor version of the base, as a pre-release naming the run: 1.2.0 -> 1.3.0-run.7."""
+    match = re.match(r"^(\d+)\.(\d+)\.(\d+)", base.version)
+    if match is None:
+        return f"{base.version}-run.{run_id}"
+    major, minor, _ = map(int, match.groups())
+    return f"{major}.{minor + 1}.0-run.{run_id}"
+
+
+def _base_weights(base: ModelVersion) -> Path:
+    # The registry keeps the one local copy of a version's weights (remote storage included).
+    path = registry._local_weights(base)
+    if not path.exists() or file_sha256(path) != base.weights_sha256:
+        raise registry.ModelUnavailable(f"the weights of {base} are missing or do not match their recorded sha256")
+    return path
+
+
+def _metrics_row(row: dict) -> dict:
+    return {key: row.get(key) for key, _ in COLUMNS}
+
+
+def _store_samples(run: TrainingRun, rendered, labels: dict[str, str]) -> tuple[list[dict], list[str]]:
+    """Save the base-vs-candidate pictures in media storage; returns their records and names."""
+    samples, stored = [], []
+    folder = f"training/runs/{run.pk}/samples"
+    for index, (key, pictures) in enumerate(rendered):
+        names = {}
+        for kind, picture in pictures.items():
+            buffer = BytesIO()
+            picture.convert("RGB").save(buffer, "JPEG", quality=88)
+            name = default_storage.save(f"{folder}/{index:02d}-{kind}.jpg", ContentFile(buffer.getvalue()))
+            stored.append(name)
+            names[kind] = name
+        samples.append({"item": key, "label": labels.get(key, key), "images": names})
+    return samples, stored
+
+
+def _user_message(error: BaseException, run: TrainingRun) -> str:
+    if isinstance(error, JobTimeoutException):
+        return f"The run took longer than the training queue's limit of {settings.RQ_QUEUE_SETTINGS[QUEUE]['timeout']} s."
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    if isinstance(error, (registry.ModelUnavailable, CheckpointError)):
+        return f"The base model is unavailable: {error}"
+    if isinstance(error, ImageReadError):
+        return f"A training image could not be read: {error}"
+    return f"{type(error).__name__}: {error}"
+
+
+def _remove_workdir(run: TrainingRun) -> None:
+    if run.checkpoint_path:
+        shutil.rmtree(Path(run.checkpoint_path).parent.parent, ignore_errors=True)
+
+
+def training_run_execute(*, run_id: int) -> TrainingRun:
+    """Run a training run (the `training` job body); idempotent: a finished run is left as it is.
+
+    Marks it running (a new attempt), reads the frozen split from media storage, and
+    fine-tunes the base version with `Trainer`, resuming from `checkpoint_path` when an
+    earlier attempt left one. Every epoch writes a TrainingProgress row and the run's
+    progress; a cancel is noticed within about a second. Then the new weights and the
+    base's are evaluated on the hold-out items (evaluate_gan's metrics, grayscale baseline
+    beside them), sample pictures are stored, and the weights are registered as a candidate
+    ModelVersion linked to the run — in one transaction with the run's success.
+    """
+    started = _start(run_id)
+    if started is None:
+        return TrainingRun.objects.get(pk=run_id)
+    run, attempt = started
+    heartbeat = _Heartbeat(run_id, attempt)
+    heartbeat.start()
+    stored: list[str] = []
+    try:
+        return _execute(run, attempt, stored)
+    except TrainingCancelled:
+        _delete(stored)
+        with transaction.atomic():
+            row = _mine(run_id, attempt).select_for_update().first()
+            if row is not None:
+                row.status, row.finished_at = Status.CANCELLED, timezone.now()
+                row.progress = {**row.progress, "stage": "cancelled"}
+                row.log_tail = _append(row.log_tail, f"cancelled at step {row.progress.get('step', 0)} of {row.progress.get('total_steps', '?')}")
+                row.save(update_fields=["status", "finished_at", "progress", "log_tail"])
+                transaction.on_commit(lambda: _remove_workdir(row))
+    except _Superseded:
+        _delete(stored)
+        logger.warning("training run %s: attempt %s was superseded", run_id, attempt)
+    except BaseException as error:
+        _delete(stored)
+        if not isinstance(error, Exception):
+            # The worker is going down (SIGTERM, Ctrl-C): the row stays running, reconcile
+            # re-queues it and the next attempt resumes from the checkpoint.
+            _update(run_id, attempt, log=f"attempt {attempt} interrupted ({type(error).__name__}); it resumes from its last checkpoint")
+            raise
+        logger.exception("training run %s: attempt %s failed", run_id, attempt)
+        message = _user_message(error, run)
+        with transaction.atomic():
+            row = _mine(run_id, attempt).select_for_update().first()
+            if row is not None:
+                row.status, row.finished_at, row.error = Status.FAILED, timezone.now(), message
+                row.progress = {**row.progress, "stage": "failed"}
+                row.log_tail = _append(row.log_tail, f"failed: {message}")
+                row.save(update_fields=["status", "finished_at", "error", "progress", "log_tail"])
+    finally:
+        heartbeat.stop()
+    return TrainingRun.objects.get(pk=run_id)
+
+
+def _execute(run: TrainingRun, attempt: int, stored: list[str]) -> TrainingRun:
+    run_id = run.pk
+    values = run.hyperparameters
+    base = run.base_version
+    split = training_data.split_entries_for(run.curated_set)
+    if not split.train or not split.holdout:
+        raise ValidationError(
+            f"{len(split.train)} training and {len(split.holdout)} hold-out items can serve now "
+            "(see the skipped items); the run needs at least one of each."
+        )
+    cache = int(_setting("MLCORE_TRAINING_CACHE_MB", 2048)) << 20
+    share = len(split.train) / (len(split.train) + len(split.holdout))
+    train_data = PhotoDataset(split.train, crop_size=values["crop_size"], cache_bytes=int(cache * share))
+    val_data = PhotoDataset(split.holdout, crop_size=values["crop_size"], cache_bytes=cache - int(cache * share))
+    summary = split.summary(run.curated_set)
+    summary.update(
+        train_images=len(train_data),
+        holdout_images=len(val_data),
+        skipped_grayscale=train_data.skipped["grayscale"] + val_data.skipped["grayscale"],
+        skipped_unreadable=train_data.skipped["unreadable"] + val_data.skipped["unreadable"],
+    )
+    if not len(train_data):
+        raise ValidationError("None of the training images could be read as a colour image.")
+
+    checkpoint = Path(run.checkpoint_path)
+    resume = checkpoint if checkpoint.exists() else None
+    config = TrainConfig.from_dict({
+        **{key: values[key] for key in _TRAIN_KEYS},
+        "device": settings.MLCORE_DEVICE,
+        "sample_every": 0,
+        "num_workers": 0,  # no fork in the worker process (CUDA, cached models)
+        "model_name": base.name,
+        "model_version": _candidate_version(base, run_id),
+    })
+
+    last_poll = [0.0]
+    stop = [False]
+
+    def should_stop() -> bool:
+        _test_step_delay()
+        now = time.monotonic()
+        if now - last_poll[0] >= CANCEL_POLL_SECONDS:
+            last_poll[0] = now
+            stop[0] = not _mine(run_id, attempt).filter(cancel_requested=False).exists()
+        return stop[0]
+
+    def on_progress(info: dict) -> None:
+        fields = {key: info[key] for key in ("epoch", "epochs", "step", "total_steps", "losses", "val", "elapsed_seconds", "eta_seconds")}
+        progress = {"stage": "training", "attempt": attempt, "resumed_from_step": resumed_from, **fields}
+        losses = " ".join(f"{k}={v:.4f}" for k, v in info["losses"].items())
+        val = " ".join(f"{k}={v:.3f}" for k, v in info["val"].items())
+        line = f"epoch {info['epoch']}/{info['epochs']} step {info['step']}/{info['total_steps']} {losses} | val {val or '—'}"
+        if _update(run_id, attempt, progress=progress, log=line):
+            TrainingProgress.objects.update_or_create(training_run_id=run_id, epoch=info["epoch"], defaults={**_finite(fields), "attempt": attempt})
+
+    trainer = Trainer(
+        config,
+        train_data=train_data,
+        val_data=val_data,
+        out_dir=checkpoint.parent.parent,
+        discriminator_config=DiscriminatorConfig.from_dict(values["discriminator"]),
+        base_checkpoint=_base_weights(base),
+        resume_from=resume,
+        data_summary=summary,
+        on_progress=on_progress,
+        should_stop=should_stop,
+    )
+    resumed_from = trainer.step
+    start_line = f"resuming from step {resumed_from} (checkpoint {checkpoint})" if resume else f"fine-tuning {base} from its weights"
+    _update(
+        run_id, attempt, data_summary=summary,
+        progress={**run.progress, "stage": "training", "attempt": attempt, "step": trainer.step, "total_steps": trainer.total_steps,
+                  "epoch": trainer.epoch, "resumed_from_step": resumed_from},
+        log=f"{start_line}: {len(train_data)} training and {len(val_data)} hold-out images, {trainer.total_steps} steps on {trainer.device}",
+    )
+    result = trainer.fit()
+    if result.stopped:
+        if _mine(run_id, attempt).filter(cancel_requested=True).exists():
+            raise TrainingCancelled()
+        raise _Superseded()
+
+    if not _update(run_id, attempt, progress={**_progress(run_id), "stage": "evaluating"}, log=f"trained {result.step} steps; evaluating on {len(split.holdout)} hold-out items"):
+        raise _Superseded()
+    device = settings.MLCORE_DEVICE
+    base_colorizer = registry.colorizer_for(base)
+    candidate = Colorizer.from_checkpoint(result.generator_path, device=device)
+    report = finetune.evaluate_entries(
+        [base_colorizer, candidate], split.holdout, workdir=checkpoint.parent.parent / "evaluation",
+        seeds=values["eval_seeds"], working_size=values["eval_working_size"], max_side=values["eval_max_side"], device=device,
+    )
+    grayscale_row, base_row, candidate_row = report["rows"]
+    rendered = finetune.render_comparisons(
+        {"base": base_colorizer, "candidate": candidate}, split.holdout[: values["samples"]],
+        seed=values["eval_seeds"][0], working_size=values["eval_working_size"], max_side=SAMPLE_SIDE,
+    )
+    samples, names = _store_samples(run, rendered, split.labels)
+    stored += names
+    evaluation = {
+        "images": report["images"],
+        "skipped": report["skipped"],
+        "seeds": report["seeds"],
+        "working_size": report["working_size"],
+        "max_side": report["max_side"],
+        "ground_truth_colourfulness": report["ground_truth_colourfulness"],
+        "candidate": _metrics_row(candidate_row),
+        "base": _metrics_row(base_row),
+        "grayscale": _metrics_row(grayscale_row),
+        "samples": samples,
+    }
+    metrics = {
+        "holdout": evaluation["candidate"],
+        "base_holdout": evaluation["base"],
+        "grayscale_holdout": evaluation["grayscale"],
+        "holdout_images": report["images"],
+        "evaluation": {"seeds": report["seeds"], "working_size": report["working_size"], "curated_set": run.curated_set.name},
+        "training": {"steps": result.step, "epochs": result.epoch, **result.metrics.get("final", {})},
+        "training_run": run_id,
+    }
+    with transaction.atomic():
+        row = _mine(run_id, attempt).select_for_update().first()
+        if row is None:
+            raise _Superseded()
+        if row.cancel_requested:
+            raise TrainingCancelled()
+        version = model_version_register(
+            weights_path=result.generator_path,
+            name=config.model_name,
+            version=config.model_version,
+            metrics=_finite(metrics),
+            training_data=_finite({**summary, "training_run": run_id, "hyperparameters": values, "base_version": {"id": base.pk, "name": base.name, "version": base.version, "sha256": base.weights_sha256}}),
+            base_version=base,
+            created_by=row.requested_by,
+            notes=f'Fine-tuned from {base} by training run #{run_id} on curated set "{run.curated_set.name}".',
+        )
+        stored.append(version.weights.name)
+        row.status, row.finished_at, row.error = Status.SUCCEEDED, timezone.now(), ""
+        row.result_version = version
+        row.evaluation = _finite(evaluation)
+        row.progress = {**row.progress, "stage": "done", "eta_seconds": 0}
+        row.log_tail = _append(
+            row.log_tail,
+            f"registered candidate {version}: hold-out ΔE2000 {_fmt(evaluation['candidate'].get('delta_e2000'))} "
+            f"(base {_fmt(evaluation['base'].get('delta_e2000'))})",
+        )
+        row.save(update_fields=["status", "finished_at", "error", "result_version", "evaluation", "progress", "log_tail"])
+        transaction.on_commit(lambda: _remove_workdir(row))
+    return row
+
+
+def _fmt(value) -> str:
+    return "—" if value is None else f"{value:.2f}"
+
+
+def _progress(run_id: int) -> dict:
+    return TrainingRun.objects.values_list("progress", flat=True).get(pk=run_id)
+
+
+def _delete(names: list[str]) -> None:
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except Exception:
+            logger.exception("could not delete %s", name)
+
+
+# --- reconcile ---------------------------------------------------------------------------------
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _lost_reason(run: TrainingRun, now) -> str | None:
+    """Why the run's job will never finish, or None when it is (or may be) fine."""
+    job = fetch_job(run)
+    if job is None:
+        return "its job is no longer in Redis"
+    status = job.get_status()
+    if status in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED, JobStatus.FINISHED):
+        return f"its job ended as {status.value} without finishing the run"
+    if status == JobStatus.QUEUED and _queue().get_job_position(job.id) is None:
+        return "its job is no longer on the queue"
+    if status == JobStatus.STARTED:
+        if job.worker_name:
+            worker = Worker.find_by_key(Worker.redis_worker_namespace_prefix + job.worker_name, connection=job.connection)
+            if worker is None:
+                return f"its worker {job.worker_name} stopped sending heartbeats"
+            if worker.hostname == socket.gethostname() and worker.pid and not _pid_alive(worker.pid):
+                return f"its worker {job.worker_name} (pid {worker.pid}) is no longer running"
+        if run.status == Status.RUNNING and run.heartbeat_at and (now - run.heartbeat_at).total_seconds() > _heartbeat_stale():
+            return f"it sent no heartbeat for {int((now - run.heartbeat_at).total_seconds())} s"
+    return None
+
+
+def training_runs_reconcile(*, grace_seconds: float | None = None) -> list[tuple[int, str, str]]:
+    """Re-queue (to resume from its checkpoint) or fail every queued or running run whose job
+    was lost: Redis flushed, worker killed, enqueue failed. Returns (run id, action, reason)."""
+    grace = _enqueue_grace() if grace_seconds is None else grace_seconds
+    actions = []
+    for run_id in list(TrainingRun.objects.filter(status__in=TrainingRun.ACTIVE_STATUSES).order_by("pk").values_list("pk", flat=True)):
+        now = timezone.now()
+        try:
+            with transaction.atomic():
+                run = TrainingRun.objects.select_for_update(skip_locked=True).filter(pk=run_id, status__in=TrainingRun.ACTIVE_STATUSES).first()
+                if run is None or (run.status == Status.QUEUED and now - run.queued_at < timedelta(seconds=grace)):
+                    continue
+                reason = _lost_reason(run, now)
+                if reason is None:
+                    continue
+                if run.attempts < run.max_attempts and not run.cancel_requested:
+                    action = "requeued"
+                    run.status, run.queued_at = Status.QUEUED, now
+                    run.progress = {**run.progress, "stage": "re-queued"}
+                    run.log_tail = _append(run.log_tail, f"re-queued: {reason}; it resumes from its last checkpoint")
+                    enqueue_on_commit(run, replace_job=True)
+                else:
+                    action = "cancelled" if run.cancel_requested else "failed"
+                    run.status, run.finished_at = (Status.CANCELLED if run.cancel_requested else Status.FAILED), now
+                    if action == "failed":
+                        run.error = f"Failed after {run.attempts} attempts: {reason}."
+                    run.progress = {**run.progress, "stage": action}
+                    run.log_tail = _append(run.log_tail, f"{action}: {reason}")
+                run.save(update_fields=["status", "queued_at", "finished_at", "error", "progress", "log_tail"])
+        except Exception:
+            logger.exception("reconcile: training run %s could not be checked", run_id)
+            continue
+        logger.warning("reconcile: training run %s %s: %s", run_id, action, reason)
+        actions.append((run_id, action, reason))
+    return actions

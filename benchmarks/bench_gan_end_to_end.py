@@ -1,0 +1,138 @@
+"""End to end: one scan to 4 full-resolution lossless variants, time split and peak memory.
+
+Two synthetic scans are generated: a 12-megapixel colour JPEG (4000×3000) and a
+100-megapixel 16-bit grayscale TIFF (11547×8660). Each is colorized in a fresh
+subprocess (so its peak resident memory is its own): decode, prepare (luma + resize),
+network (one batch for all seeds), merge (chroma upsampling + merge with the full-size
+luma, in strips), encode (PNG with provenance). The ratio total / (decode + network +
+encode) says how close the pipeline is to its irreducible cost.
+
+    python benchmarks/bench_gan_end_to_end.py [--model PATH] [--device auto] [--only 12mp|100mp] [--append-to docs/BENCHMARKS.md]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from bench_gan_common import add_common_arguments, colorizer, machine, report
+
+from apps.mlcore.gan.imageio import open_image
+from apps.mlcore.gan.inference import select_device
+from apps.mlcore.gan.provenance import FORMATS, save_variant
+
+SCANS = {"12mp": (4000, 3000, "jpeg"), "100mp": (11547, 8660, "tiff16")}
+
+
+def synthetic_scan(path: Path, width: int, height: int, kind: str) -> None:
+    """A photograph-like test image: smooth low-frequency fields, hard-edged shapes and grain."""
+    rng = np.random.default_rng(0)
+    channels = 3 if kind == "jpeg" else 1
+    planes = []
+    for _ in range(channels):
+        field = Image.fromarray(rng.random((12, 16)).astype(np.float32)).resize((width, height), Image.Resampling.BICUBIC)
+        planes.append(field)
+    out = np.empty((height, width, channels), dtype=np.uint16 if kind == "tiff16" else np.uint8)
+    peak = 65535 if kind == "tiff16" else 255
+    rows = 512
+    boxes = [(rng.integers(0, width), rng.integers(0, height), rng.integers(50, width // 4), rng.integers(50, height // 4),
+              rng.random()) for _ in range(40)]
+    for top in range(0, height, rows):
+        bottom = min(height, top + rows)
+        for c, plane in enumerate(planes):
+            strip = np.array(plane.crop((0, top, width, bottom)), dtype=np.float32)
+            for x, y, w, h, value in boxes:
+                if y < bottom and y + h > top:
+                    strip[max(0, y - top) : min(bottom, y + h) - top, x : x + w] = value * (0.6 + 0.4 * c / 3)
+            strip += rng.normal(0, 0.02, strip.shape).astype(np.float32)
+            out[top:bottom, :, c] = np.clip(strip * peak, 0, peak)
+    if kind == "jpeg":
+        Image.fromarray(out).save(path, quality=90)
+    else:
+        Image.fromarray(out[..., 0]).save(path)
+
+
+def child(args) -> None:
+    """Run in a fresh process: colorize one file and print the time split as JSON."""
+    colorize = colorizer(args.model, args.device, args.threads)
+    baseline_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    seeds = list(range(1, args.variants + 1))
+    started = time.perf_counter()
+    image = open_image(args.child, max_pixels=None)
+    decode = time.perf_counter() - started
+    timings, encode = {}, 0.0
+    out = Path(args.out)
+    for seed, variant in colorize.iter_colorize(image, seeds=seeds, timings=timings):
+        begin = time.perf_counter()
+        save_variant(variant, out / f"variant{seed}{FORMATS['png']}", format="png",
+                     provenance=colorize.provenance(seed, working_size=256))
+        encode += time.perf_counter() - begin
+        del variant
+    total = time.perf_counter() - started
+    print(json.dumps({
+        "decode": decode, "prepare": timings["prepare"], "network": timings["network"], "merge": timings["merge"],
+        "encode": encode, "total": total, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "baseline_mb": baseline_mb, "megapixels": image.width * image.height / 1e6, "mode": image.mode,
+        "size": f"{image.width}×{image.height}", "output_mb": sum(p.stat().st_size for p in out.iterdir()) / 1e6,
+        "model": f"{colorize.name} {colorize.version}",
+    }))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_common_arguments(parser)
+    parser.add_argument("--variants", type=int, default=4)
+    parser.add_argument("--only", choices=sorted(SCANS))
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args)
+        return
+    device = select_device(args.device)
+    line = machine(device)
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="bench-gan-") as tmp:
+        for name, (width, height, kind) in SCANS.items():
+            if args.only and name != args.only:
+                continue
+            scan = Path(tmp) / f"scan_{name}.{'jpg' if kind == 'jpeg' else 'tif'}"
+            synthetic_scan(scan, width, height, kind)
+            out = Path(tmp) / f"out_{name}"
+            out.mkdir()
+            command = [sys.executable, __file__, "--child", str(scan), "--out", str(out), "--device", args.device,
+                       "--variants", str(args.variants)]
+            command += ["--model", str(args.model)] if args.model else []
+            command += ["--threads", str(args.threads)] if args.threads else []
+            result = subprocess.run(command, capture_output=True, text=True, check=True)
+            r = json.loads(result.stdout.strip().splitlines()[-1])
+            irreducible = r["decode"] + r["network"] + r["encode"]
+            rows.append(
+                f"| {r['size']} {r['mode']} ({scan.stat().st_size / 1e6:.0f} MB {kind}) | {r['decode']:.2f} | {r['prepare']:.2f} | "
+                f"{r['network']:.2f} | {r['merge']:.2f} | {r['encode']:.2f} | {r['total']:.2f} | "
+                f"{r['total'] / irreducible:.2f} | {r['peak_mb']:.0f} ({r['peak_mb'] - r['baseline_mb']:+.0f}) | {r['output_mb']:.0f} |"
+            )
+            model = r["model"]
+    text = "\n".join([
+        f"### End to end: one scan → {args.variants} full-resolution PNG variants ({model})",
+        "",
+        f"{line}. Seconds; each scan in a fresh process; peak = ru_maxrss of that process "
+        "(in brackets: above the process with torch and the model loaded).",
+        "",
+        "| scan | decode | prepare | network | merge | encode | total | total / (decode+network+encode) | peak MB | output MB |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        *rows,
+    ])
+    report(text + "\n", args.append_to)
+
+
+if __name__ == "__main__":
+    main()

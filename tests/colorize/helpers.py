@@ -1,0 +1,115 @@
+"""Helpers of the colorize tests: a tiny registered model, scans, a worker subprocess."""
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import numpy as np
+from PIL import Image
+
+from tests.mlcore.conftest import TINY, gradient_rgb, make_lively
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def register_tiny_model(path: Path, *, version: str = "0.0.1", active: bool = True, seed: int = 0):
+    """A tiny generator whose colours clearly depend on the seed, registered as a ModelVersion."""
+    import torch
+
+    from apps.mlcore.gan.checkpoint import save_generator
+    from apps.mlcore.gan.networks import UNetGenerator
+    from apps.mlcore.models import ModelVersion
+    from apps.mlcore.services import model_version_register
+
+    torch.manual_seed(seed)
+    save_generator(path, make_lively(UNetGenerator(TINY)), name="tiny", version=version)
+    return model_version_register(weights_path=path, status=ModelVersion.Status.ACTIVE if active else ModelVersion.Status.CANDIDATE)
+
+
+def jpeg(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=92)
+    return buffer.getvalue()
+
+
+def grey_scan(width: int = 96, height: int = 64, seed: int = 0) -> bytes:
+    return jpeg(gradient_rgb(width, height, seed=seed).convert("L"))
+
+
+def colour_scan(width: int = 96, height: int = 64, seed: int = 0) -> bytes:
+    return jpeg(gradient_rgb(width, height, seed=seed))
+
+
+def pixels(field_file) -> np.ndarray:
+    with field_file.open("rb") as handle:
+        return np.asarray(Image.open(handle).convert("RGB"))
+
+
+class WorkerProcess:
+    """A real `manage.py rqworker` (the GPU workers' class) on the test queues, in its own process."""
+
+    def __init__(self, media_root: Path, env: dict[str, str]):
+        from django.conf import settings
+        from django.db import connection
+
+        db = connection.settings_dict
+        host = db["HOST"] or db.get("OPTIONS", {}).get("host", "")
+        netloc = f"{quote(db['USER'])}:{quote(db['PASSWORD'] or '')}@"
+        if host.startswith("/"):
+            database_url = f"postgresql://{netloc}/{db['NAME']}?host={quote(host)}"
+        else:
+            database_url = f"postgresql://{netloc}{host}:{db['PORT'] or 5432}/{db['NAME']}"
+        self.log = media_root.parent / f"worker-{time.monotonic_ns()}.log"
+        queues = [settings.RQ_QUEUE_PREFIX + name for name in ("gpu", "default")]
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "archive_site.settings.test",
+            "DATABASE_URL": database_url,
+            "REDIS_URL": settings.RQ_QUEUES[queues[0]]["URL"],
+            "MEDIA_ROOT": str(media_root),
+            "RQ_QUEUE_PREFIX": settings.RQ_QUEUE_PREFIX,
+            "MLCORE_DEVICE": "cpu",
+            "COLORIZE_RECONCILE_INTERVAL": "0",
+            **env,
+        }
+        self.argv = [sys.executable, str(ROOT / "manage.py"), "rqworker", *queues, "--worker-class", settings.RQ_WORKER_CLASS]
+        self.process: subprocess.Popen | None = None
+
+    def start(self, *extra: str) -> WorkerProcess:
+        self.handle = open(self.log, "ab")
+        self.process = subprocess.Popen([*self.argv, *extra], cwd=ROOT, env=self.env, stdout=self.handle, stderr=subprocess.STDOUT)
+        return self
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def kill(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self.handle.close()
+
+
+def wait_for(predicate, *, timeout: float = 60, interval: float = 0.1, message=lambda: "condition"):
+    """Poll `predicate` until it answers something true; `message()` explains a timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout} s waiting for {message() if callable(message) else message}")

@@ -1,0 +1,101 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from PIL import Image
+
+from apps.mlcore.gan import cli
+from apps.mlcore.gan.provenance import read_provenance
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
+def test_colorize_command_writes_variants_with_provenance(tiny_checkpoint, make_rgb, tmp_path, capsys):
+    scan = tmp_path / "scan 1.jpg"
+    make_rgb(301, 7).convert("L").save(scan)
+    status = cli.main(["colorize", str(scan), "--out", str(tmp_path / "out"), "--model", str(tiny_checkpoint),
+                       "--seeds", "5", "6", "--size", "64", "--format", "jpeg", "--device", "cpu"])
+    assert status == 0
+    outputs = sorted((tmp_path / "out").iterdir())
+    assert [p.name for p in outputs] == ["scan 1_seed5.jpg", "scan 1_seed6.jpg"]
+    assert Image.open(outputs[0]).size == (301, 7)
+    assert read_provenance(outputs[1])["seed"] == 6
+    assert "seeds 5 6" in capsys.readouterr().out
+
+
+def test_colorize_picks_random_seeds_for_variants_and_records_them(tiny_checkpoint, rgb_image, tmp_path):
+    scan = tmp_path / "scan.png"
+    rgb_image.save(scan)
+    cli.main(["colorize", str(scan), "--out", str(tmp_path), "--model", str(tiny_checkpoint), "--variants", "3",
+              "--size", "64", "--device", "cpu"])
+    variants = sorted(tmp_path.glob("scan_seed*.png"))
+    seeds = {read_provenance(p)["seed"] for p in variants}
+    assert len(variants) == 3 and len(seeds) == 3
+    assert {f"scan_seed{s}.png" for s in seeds} == {p.name for p in variants}
+
+
+def test_colorize_reports_bad_inputs_and_missing_models(tiny_checkpoint, rgb_image, tmp_path, capsys):
+    good, bad = tmp_path / "good.png", tmp_path / "bad.png"
+    rgb_image.save(good)
+    bad.write_bytes(b"garbage")
+    status = cli.main(["colorize", str(bad), str(good), "--out", str(tmp_path / "out"), "--model", str(tiny_checkpoint),
+                       "--seeds", "1", "--size", "64"])
+    assert status == 2 and "bad.png" in capsys.readouterr().err
+    assert (tmp_path / "out" / "good_seed1.png").exists()  # the readable one was still done
+    assert cli.main(["colorize", str(good), "--out", str(tmp_path), "--model", str(tmp_path / "none.pt")]) == 2
+    assert "no model at" in capsys.readouterr().err
+
+
+def test_default_model_missing_is_a_clear_error(monkeypatch, rgb_image, tmp_path, capsys):
+    monkeypatch.setattr(cli, "DEFAULT_MODEL_PATH", tmp_path / "weights" / "default.pt")
+    rgb_image.save(tmp_path / "x.png")
+    assert cli.main(["colorize", str(tmp_path / "x.png"), "--out", str(tmp_path)]) == 2
+    assert "shipped default model has not been trained yet" in capsys.readouterr().err
+
+
+def test_train_then_evaluate_from_the_command_line(tmp_path, make_learnable, capsys):
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for i in range(4):
+        make_learnable(40, 36, seed=i).save(photos / f"p{i}.png")
+    common = [str(photos), "--steps", "3", "--batch-size", "2", "--crop", "32", "--base-filters", "4", "--depth", "3",
+              "--max-filters", "16", "--device", "cpu", "--val-fraction", "0.3"]
+    assert cli.main(["train", *common, "--out", str(tmp_path / "gan"), "--name", "tiny-gan", "--model-version", "0.0.2"]) == 0
+    assert cli.main(["train", *common, "--out", str(tmp_path / "l1"), "--no-adversarial", "--msgan", "0"]) == 0
+    metrics = json.loads((tmp_path / "gan" / "metrics.json").read_text())
+    assert metrics["steps"] == 3 and metrics["data"]["found"] == 4
+    l1_config = json.loads((tmp_path / "l1" / "metrics.json").read_text())["train_config"]
+    assert l1_config["adversarial"] is False and l1_config["lambda_ms"] == 0
+
+    report_path, table_path = tmp_path / "eval.json", tmp_path / "eval.md"
+    status = cli.main(["evaluate", "--model", str(tmp_path / "gan" / "generator.pt"), "--images", str(photos),
+                       "--l1-baseline", str(tmp_path / "l1" / "generator.pt"), "--seeds", "1", "2", "--size", "32",
+                       "--device", "cpu", "--json", str(report_path), "--markdown", str(table_path)])
+    assert status == 0
+    report = json.loads(report_path.read_text())
+    assert [row["kind"] for row in report["rows"]] == ["grayscale", "l1-baseline", "model"]
+    assert report["rows"][2]["model"] == "tiny-gan 0.0.2"
+    table = table_path.read_text()
+    assert "grayscale input" in table and "(L1-only)" in table and "ΔE2000" in table
+    assert table in capsys.readouterr().out
+
+
+def test_management_commands_share_the_cli_arguments(tmp_path):
+    pytest.importorskip("django")
+    if not (ROOT / "manage.py").exists():
+        pytest.skip("no Django project here")
+    result = subprocess.run([sys.executable, "manage.py", "colorize", "--help"], cwd=ROOT, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "--variants" in result.stdout and "--format" in result.stdout

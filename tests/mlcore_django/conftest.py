@@ -1,0 +1,115 @@
+"""Fixtures for retraining: a tiny active base model, colour photographs and an approved
+variant made through the archive's and the colorist's own services, tiny hyperparameters."""
+from __future__ import annotations
+
+import importlib
+import io
+
+import pytest
+
+from tests.colorize.helpers import colour_scan, grey_scan, register_tiny_model
+
+ROLE_MIGRATIONS = (
+    ("collections", "apps.collections.migrations.0003_roles"),
+    ("mlcore", "apps.mlcore.migrations.0002_roles"),
+    ("colorize", "apps.colorize.migrations.0002_roles"),
+    ("mlcore", "apps.mlcore.migrations.0004_training_roles"),
+)
+
+# Small enough for a few seconds on two cores; the tests are about the workflow, not quality.
+TINY_HYPERPARAMETERS = {
+    "epochs": 3,
+    "batch_size": 2,
+    "crop_size": 32,
+    "lr_g": 1e-3,
+    "lr_d": 1e-3,
+    "checkpoint_every": 1,
+    "discriminator": {"base_filters": 8, "layers": 2},
+    "eval_seeds": [0, 1],
+    "eval_working_size": 32,
+    "eval_max_side": 96,
+    "samples": 2,
+}
+
+
+@pytest.fixture(autouse=True)
+def _roles(request):
+    """Transactional tests flush every table, groups included: put the roles back first."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
+    if not transactional and "transactional_db" not in request.fixturenames and "live_server" not in request.fixturenames:
+        return
+    from django.apps import apps
+
+    from archive_site.roles import grant
+
+    request.getfixturevalue("transactional_db")
+    for label, module in ROLE_MIGRATIONS:
+        grant(apps, label, importlib.import_module(module).ROLE_PERMISSIONS)
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    # Two OpenMP threads on a busy 2-core machine are slower than one for these tiny networks.
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
+@pytest.fixture
+def base_model(db, tmp_path):
+    """The active version a run fine-tunes: a tiny generator (GeneratorConfig base 4, depth 3)."""
+    return register_tiny_model(tmp_path / "base.pt", version="1.0.0")
+
+
+@pytest.fixture
+def collection(db):
+    from apps.collections import services
+
+    return services.collection_create(title="Harbour Board", slug="harbour", is_published=True, user=None)
+
+
+@pytest.fixture
+def ingest(archivist):
+    """ingest(collection, identifier, data) -> Photograph, through the archive's own service."""
+    from apps.collections import services
+
+    def make(collection, identifier: str, data: bytes):
+        return services.photograph_ingest(
+            collection=collection, file=io.BytesIO(data), filename=f"{identifier}.jpg", metadata={"identifier": identifier}, user=archivist,
+        ).photograph
+
+    return make
+
+
+@pytest.fixture
+def colour_photographs(collection, ingest):
+    return [ingest(collection, f"HB-C{i}", colour_scan(seed=10 + i)) for i in range(4)]
+
+
+@pytest.fixture
+def grey_photograph(collection, ingest):
+    return ingest(collection, "HB-G1", grey_scan(seed=5))
+
+
+@pytest.fixture
+def approve_variant(colorist, rq_worker):
+    """approve_variant(photograph) -> an approved Variant, made by a real colorization on the gpu queue."""
+    from apps.colorize import services as colorize
+
+    def make(photograph):
+        request = colorize.colorization_request_create(photograph=photograph, user=colorist, seeds=[7], working_size=64)
+        rq_worker()
+        request.refresh_from_db()
+        assert request.status == "succeeded", request.error
+        return colorize.variant_approve(variant=request.variants.get(), user=colorist)
+
+    return make
+
+
+@pytest.fixture
+def tiny_hyperparameters():
+    return dict(TINY_HYPERPARAMETERS)
