@@ -25,9 +25,7 @@ from PIL import Image
 
 from bench_gan_common import add_common_arguments, colorizer, machine, report
 
-from apps.mlcore.gan.imageio import open_image
-from apps.mlcore.gan.inference import select_device
-from apps.mlcore.gan.provenance import FORMATS, save_variant
+from apps.mlcore.gan.inference import colorize_files, select_device
 
 SCANS = {"12mp": (4000, 3000, "jpeg"), "100mp": (11547, 8660, "tiff16")}
 
@@ -61,28 +59,20 @@ def synthetic_scan(path: Path, width: int, height: int, kind: str) -> None:
 
 
 def child(args) -> None:
-    """Run in a fresh process: colorize one file and print the time split as JSON."""
+    """Run in a fresh process: colorize one file the way ``colorize`` does and print the time split as JSON."""
     colorize = colorizer(args.model, args.device, args.threads)
     baseline_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    seeds = list(range(1, args.variants + 1))
+    with Image.open(args.child) as header:
+        size, mode = header.size, header.mode
+    timings: dict = {}
     started = time.perf_counter()
-    image = open_image(args.child, max_pixels=None)
-    decode = time.perf_counter() - started
-    timings, encode = {}, 0.0
-    out = Path(args.out)
-    for seed, variant in colorize.iter_colorize(image, seeds=seeds, timings=timings):
-        begin = time.perf_counter()
-        save_variant(variant, out / f"variant{seed}{FORMATS['png']}", format="png",
-                     provenance=colorize.provenance(seed, working_size=256))
-        encode += time.perf_counter() - begin
-        del variant
+    written = colorize_files(colorize, [args.child], args.out, seeds=list(range(1, args.variants + 1)), format="png",
+                             max_pixels=None, workers=args.workers, timings=timings)
     total = time.perf_counter() - started
     print(json.dumps({
-        "decode": decode, "prepare": timings["prepare"], "network": timings["network"], "merge": timings["merge"],
-        "encode": encode, "total": total, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "baseline_mb": baseline_mb, "megapixels": image.width * image.height / 1e6, "mode": image.mode,
-        "size": f"{image.width}×{image.height}", "output_mb": sum(p.stat().st_size for p in out.iterdir()) / 1e6,
-        "model": f"{colorize.name} {colorize.version}",
+        **timings, "total": total, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "baseline_mb": baseline_mb, "mode": mode, "size": f"{size[0]}×{size[1]}",
+        "output_mb": sum(p.stat().st_size for p in written) / 1e6, "model": f"{colorize.name} {colorize.version}",
     }))
 
 
@@ -91,6 +81,7 @@ def main() -> None:
     add_common_arguments(parser)
     parser.add_argument("--variants", type=int, default=4)
     parser.add_argument("--only", choices=sorted(SCANS))
+    parser.add_argument("--workers", type=int, help="merge+encode threads (default: usable cores)")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -112,6 +103,7 @@ def main() -> None:
                        "--variants", str(args.variants)]
             command += ["--model", str(args.model)] if args.model else []
             command += ["--threads", str(args.threads)] if args.threads else []
+            command += ["--workers", str(args.workers)] if args.workers else []
             result = subprocess.run(command, capture_output=True, text=True, check=True)
             r = json.loads(result.stdout.strip().splitlines()[-1])
             irreducible = r["decode"] + r["network"] + r["encode"]
@@ -124,7 +116,8 @@ def main() -> None:
     text = "\n".join([
         f"### End to end: one scan → {args.variants} full-resolution PNG variants ({model})",
         "",
-        f"{line}. Seconds; each scan in a fresh process; peak = ru_maxrss of that process "
+        f"{line}. Seconds; each scan in a fresh process; merge and encode summed over the threads; "
+        "peak = ru_maxrss of that process "
         "(in brackets: above the process with torch and the model loaded).",
         "",
         "| scan | decode | prepare | network | merge | encode | total | total / (decode+network+encode) | peak MB | output MB |",

@@ -18,6 +18,19 @@ def pytest_configure(config):
     config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")
 
 
+def pytest_collection_modifyitems(config, items):
+    """Transactional tests (transaction=True, live_server, transactional_db) end by emptying
+    every table, which would take the rows data migrations made (the role groups and their
+    permissions) away from the transactional tests after them. Serialized rollback restores
+    those rows at the start of each such test."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        kwargs = dict(marker.kwargs) if marker else {}
+        uses_transactions = kwargs.get("transaction") or {"live_server", "transactional_db"} & set(getattr(item, "fixturenames", ()))
+        if uses_transactions and not kwargs.get("serialized_rollback"):
+            item.add_marker(pytest.mark.django_db(*(marker.args if marker else ()), **{**kwargs, "transaction": True, "serialized_rollback": True}), append=False)
+
+
 @pytest.fixture(autouse=True)
 def _media_root(request, tmp_path_factory):
     """Every Django test writes media to its own temporary folder."""
@@ -109,8 +122,19 @@ CHROMIUM_ARGS = [
 ]
 
 
+def _reattach_database_connections(wrappers: dict) -> None:
+    """Starting Playwright leaves this thread in a new contextvars context, where Django's
+    connection handler (an asgiref Local) would hand out fresh connection objects without
+    the state the test database setup put on the old ones (serialized rollback data). Put
+    the old ones back, in the new context."""
+    from django.db import connections
+
+    for alias, wrapper in wrappers.items():
+        setattr(connections._connections, alias, wrapper)
+
+
 @pytest.fixture(scope="session")
-def browser():
+def browser(django_db_setup):
     """One headless Chromium for the session (Playwright sync API)."""
     if not os.path.exists(CHROMIUM):
         message = f"{CHROMIUM} is missing: apt-get install chromium (./bin/test does it as root)"
@@ -124,8 +148,12 @@ def browser():
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     try:
+        from django.db import connections
+
+        wrappers = {alias: connections[alias] for alias in connections}
         with sync_playwright() as playwright:
             chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            _reattach_database_connections(wrappers)
             yield chromium
             chromium.close()
     finally:

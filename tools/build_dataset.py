@@ -1035,6 +1035,7 @@ def build(args) -> dict:
         st["per_split"] = by_source_split.get(name, {n: 0 for n, _ in SPLIT_FRACTIONS})
 
     elapsed = time.time() - t0
+    tm = os.times()
     summary = {
         "command": " ".join(["python tools/build_dataset.py", *args.argv]).strip(),
         "seed": args.seed,
@@ -1060,12 +1061,39 @@ def build(args) -> dict:
         "tools": {"python": sys.version.split()[0], "pillow": Image.__version__,
                   "numpy": np.__version__},
         "build_seconds": round(elapsed, 1),
+        "cpu_seconds": round(tm.user + tm.system + tm.children_user + tm.children_system, 1),
     }
     (tmp / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=False) + "\n")
-    if photos.exists():
-        shutil.rmtree(photos)
-    tmp.rename(photos)
+    publish(tmp, photos)
     return summary
+
+
+def publish(tmp: Path, photos: Path) -> None:
+    """Move the freshly built set into place.
+
+    Files are named by content hash, so an existing file of the same name is
+    the same image: it is left alone (a training run reading the folder is
+    not disturbed), new files are moved in, stale ones removed, and the
+    manifest and summary replaced last."""
+    if not photos.exists():
+        tmp.rename(photos)
+        return
+    for split, _ in SPLIT_FRACTIONS:
+        src_dir, dst_dir = tmp / split, photos / split
+        dst_dir.mkdir(parents=True, exist_ok=True)
+        fresh = {p.name for p in src_dir.iterdir()}
+        for name in sorted(fresh):
+            if not (dst_dir / name).exists():
+                os.replace(src_dir / name, dst_dir / name)
+        for old in dst_dir.iterdir():
+            if old.name not in fresh:
+                old.unlink()
+    for extra in photos.iterdir():
+        if extra.is_dir() and extra.name not in dict(SPLIT_FRACTIONS):
+            shutil.rmtree(extra)
+    for name in ("manifest.csv", "summary.json"):
+        os.replace(tmp / name, photos / name)
+    shutil.rmtree(tmp)
 
 
 def composite_cutouts(cands, kept, seed, drop, emit, per_source):
@@ -1156,8 +1184,8 @@ def composite_cutouts(cands, kept, seed, drop, emit, per_source):
 # --------------------------------------------------------------------------
 def report_markdown(summary: dict) -> str:
     lines = []
-    lines.append(f"Built with `{summary['command']}` in {summary['build_seconds']:.0f} s "
-                 f"(Python {summary['tools']['python']}, Pillow {summary['tools']['pillow']}, "
+    lines.append(f"Built with `{summary['command']}` in {summary['build_seconds']:.0f} s wall, "
+                 f"{summary['cpu_seconds']:.0f} s CPU (Python {summary['tools']['python']}, Pillow {summary['tools']['pillow']}, "
                  f"numpy {summary['tools']['numpy']}).")
     lines.append("")
     mb = summary["total_bytes"] / 1e6

@@ -5,14 +5,17 @@ from __future__ import annotations
 import io
 import json
 import tempfile
+from functools import partial
 from typing import IO, Callable
 
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import DjangoModelPermissions
 from rest_framework.renderers import BaseRenderer, JSONRenderer
@@ -27,10 +30,12 @@ from .serializers import (
     CollectionTreeSerializer,
     CollectionWriteSerializer,
     CsvImportCreateSerializer,
+    CsvImportListSerializer,
     CsvImportSerializer,
     CsvReportSerializer,
     MetadataChangeSerializer,
     PhotographListSerializer,
+    PhotographSearchPageSerializer,
     PhotographSearchSerializer,
     PhotographSerializer,
     PhotographUpdateSerializer,
@@ -83,6 +88,28 @@ class CSVRenderer(BaseRenderer):
         return data if isinstance(data, (bytes, str)) else json.dumps(data)
 
 
+class _KnownCountPaginator(Paginator):
+    def __init__(self, *args, known_count: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if known_count is not None:
+            self.count = known_count  # fills the cached_property: no COUNT query
+
+
+class SearchPagination(PageNumberPagination):
+    """Page numbers; when the facet pass has already counted the result, the paginator takes
+    that total instead of running its own COUNT over the same rows."""
+
+    known_count: int | None = None
+
+    @property
+    def django_paginator_class(self):
+        return partial(_KnownCountPaginator, known_count=self.known_count)
+
+    def paginate_queryset(self, queryset, request, view=None, known_count: int | None = None):
+        self.known_count = known_count
+        return super().paginate_queryset(queryset, request, view)
+
+
 def csv_file_response(write: Callable[[IO[str]], object], filename: str) -> FileResponse:
     buffer = tempfile.TemporaryFile()
     text = io.TextIOWrapper(buffer, encoding="utf-8", newline="")
@@ -121,7 +148,7 @@ SEARCH_PARAMETERS = [PhotographSearchSerializer]
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Search photographs", parameters=SEARCH_PARAMETERS, description=(
+    list=extend_schema(summary="Search photographs", parameters=SEARCH_PARAMETERS, responses=PhotographSearchPageSerializer, description=(
         "Ranked full-text search and filters. The paginated body also carries `facets` "
         "(collections with descendants, decades, grayscale/colour, approved colorization, rights) unless `facets=false`."
     )),
@@ -134,6 +161,7 @@ class PhotographViewSet(viewsets.GenericViewSet):
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     serializer_class = PhotographSerializer
+    pagination_class = SearchPagination
 
     def get_queryset(self):
         return selectors.photograph_visible_to(self.request.user)
@@ -148,10 +176,11 @@ class PhotographViewSet(viewsets.GenericViewSet):
     def list(self, request):
         params, want_facets = _search_params(request, user=request.user)
         photographs = selectors.photograph_search(user=request.user, **params)
-        page = self.paginate_queryset(photographs)
+        facets = selectors.photograph_facets(user=request.user, photographs=photographs) if want_facets else None
+        page = self.paginator.paginate_queryset(photographs, request, view=self, known_count=facets["total"] if facets else None)
         response = self.get_paginated_response(PhotographListSerializer(page, many=True, context={"request": request}).data)
-        if want_facets:
-            response.data["facets"] = selectors.photograph_facets(user=request.user, photographs=photographs)
+        if facets is not None:
+            response.data["facets"] = facets
         return response
 
     def retrieve(self, request, pk=None):
@@ -271,7 +300,7 @@ class CollectionViewSet(viewsets.GenericViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="CSV imports, newest first"),
+    list=extend_schema(summary="CSV imports, newest first", responses=CsvImportListSerializer(many=True)),
     retrieve=extend_schema(summary="A CSV import: poll its status, progress and report"),
 )
 class CsvImportViewSet(viewsets.GenericViewSet):
@@ -283,10 +312,7 @@ class CsvImportViewSet(viewsets.GenericViewSet):
 
     def list(self, request):
         page = self.paginate_queryset(self.get_queryset().defer("report"))
-        data = CsvImportSerializer(page, many=True, context={"request": request}).data
-        for item in data:
-            item.pop("report", None)
-        return self.get_paginated_response(data)
+        return self.get_paginated_response(CsvImportListSerializer(page, many=True, context={"request": request}).data)
 
     def retrieve(self, request, pk=None):
         return Response(CsvImportSerializer(self.get_object(), context={"request": request}).data)

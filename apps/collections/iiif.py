@@ -39,6 +39,10 @@ EXTRA_FORMATS = ["webp", "tif"]
 EXTRA_QUALITIES = ["bitonal"]
 EXTRA_FEATURES = ["canonicalLinkHeader", "mirroring", "profileLinkHeader", "rotationArbitrary", "sizeUpscaling"]
 
+EXIF_ORIENTATION = 0x0112
+TRANSPOSING_ORIENTATIONS = {2, 3, 4, 5, 6, 7, 8}
+QUARTER_TURN_ORIENTATIONS = {5, 6, 7, 8}
+
 _INT = r"\d+"
 _NUM = r"(?:\d+(?:\.\d*)?|\.\d+)"
 _REGION_PIXELS = re.compile(rf"^({_INT}),({_INT}),({_INT}),({_INT})$")
@@ -172,6 +176,11 @@ def _round(value: float) -> int:
     return int(math.floor(value + 0.5))
 
 
+def oriented_size(width: int, height: int, orientation: int | None) -> tuple[int, int]:
+    """The size of a `width`×`height` image once its EXIF orientation is applied."""
+    return (height, width) if orientation in QUARTER_TURN_ORIENTATIONS else (width, height)
+
+
 def confined_size(width: int, height: int, box_width: int, box_height: int) -> str:
     """A size parameter for "at most box_width×box_height" that never asks for upscaling.
 
@@ -261,6 +270,11 @@ def render(plan: Plan, source: BinaryIO, *, jpeg_quality: int = 85) -> bytes:
         scale = min(plan.width / w, plan.height / h)
         if image.format == "JPEG" and scale < 1:
             image.draft(None, (max(1, math.ceil(full_w * scale)), max(1, math.ceil(full_h * scale))))
+        orientation = image.getexif().get(EXIF_ORIENTATION, 1)
+        if orientation in TRANSPOSING_ORIENTATIONS:
+            # Served upright, as the derivatives are: the plan is in upright pixels.
+            full_w, full_h = oriented_size(full_w, full_h, orientation)
+            image = ImageOps.exif_transpose(image)
         fx, fy = image.size[0] / full_w, image.size[1] / full_h
         box = (x * fx, y * fy, (x + w) * fx, (y + h) * fy)
         image = _working_mode(image)

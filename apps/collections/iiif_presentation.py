@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 
 from apps.collections import iiif, selectors
-from apps.collections.iiif_sources import configured_max_area, photograph_image_identifier
+from apps.collections.iiif_sources import configured_max_area, photograph_image_identifier, photograph_image_size
 from apps.collections.models import RightsStatement
 
 CONTEXT = "http://iiif.io/api/presentation/3/context.json"
@@ -68,6 +68,11 @@ def image_request_path(image_identifier: str, width: int, height: int, box: int)
     return reverse("collections:iiif-image", args=[image_identifier, "full", size, "0", "default.jpg"])
 
 
+def photograph_image_path(photograph, box: int) -> str:
+    """The path of a JPEG of the whole photograph that fits a box×box square."""
+    return image_request_path(photograph_image_identifier(photograph), *photograph_image_size(photograph), box)
+
+
 def _thumbnail(request, image_identifier: str, width: int, height: int) -> list[dict]:
     service = request.build_absolute_uri(reverse("collections:iiif-image-base", args=[image_identifier]))
     return [
@@ -102,7 +107,8 @@ def photograph_metadata(photograph) -> list[dict]:
 def photograph_manifest(photograph, *, request) -> dict:
     manifest_id = request.build_absolute_uri(reverse("collections:iiif-manifest", args=[photograph.pk]))
     canvas_id = f"{manifest_id}/canvas/1"
-    original = _image_body(request, photograph_image_identifier(photograph), photograph.width, photograph.height)
+    width, height = photograph_image_size(photograph)
+    original = _image_body(request, photograph_image_identifier(photograph), width, height)
     colorization = approved_colorization_for(photograph)
     if colorization is None:
         body = original
@@ -139,15 +145,15 @@ def photograph_manifest(photograph, *, request) -> dict:
                 "format": "text/html",
             }
         ],
-        "thumbnail": _thumbnail(request, photograph_image_identifier(photograph), photograph.width, photograph.height),
+        "thumbnail": _thumbnail(request, photograph_image_identifier(photograph), width, height),
         "partOf": [{"id": request.build_absolute_uri(reverse("collections:iiif-collection", args=[collection.slug])), "type": "Collection"}],
         "items": [
             {
                 "id": canvas_id,
                 "type": "Canvas",
                 "label": _text(photograph.display_title),
-                "width": photograph.width,
-                "height": photograph.height,
+                "width": width,
+                "height": height,
                 "items": [
                     {
                         "id": f"{canvas_id}/page/1",
@@ -184,7 +190,7 @@ def collection_document(collection, *, user, request, part: int | None = None) -
         selectors.photograph_visible_to(user)
         .filter(collection=collection)
         .order_by("identifier", "pk")
-        .only("pk", "title", "identifier", "width", "height")
+        .only("pk", "title", "identifier", "width", "height", "extra_metadata")
     )
     total = photographs.count()
     parts = math.ceil(total / COLLECTION_PART_SIZE)
@@ -249,5 +255,5 @@ def _manifest_reference(request, photograph) -> dict:
         "id": request.build_absolute_uri(reverse("collections:iiif-manifest", args=[photograph.pk])),
         "type": "Manifest",
         "label": _text(photograph.display_title),
-        "thumbnail": _thumbnail(request, photograph_image_identifier(photograph), photograph.width, photograph.height),
+        "thumbnail": _thumbnail(request, photograph_image_identifier(photograph), *photograph_image_size(photograph)),
     }

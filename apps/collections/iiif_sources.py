@@ -19,6 +19,8 @@ from typing import BinaryIO
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 
+from apps.collections import iiif, selectors
+
 DEFAULT_MAX_AREA = 100_000_000
 
 
@@ -59,20 +61,30 @@ def photograph_image_identifier(photograph) -> str:
     return f"photograph-{photograph.pk}"
 
 
-def photograph_image_source(key: str, user) -> ImageSource | None:
-    from apps.collections import selectors
+def photograph_is_public(photograph) -> bool:
+    """Whether anonymous users may see it (then its IIIF responses are for everyone)."""
+    return selectors.photograph_visible_to(AnonymousUser()).filter(pk=photograph.pk).exists()
 
+
+def photograph_image_size(photograph) -> tuple[int, int]:
+    """The master's size as the image service shows it: upright, after its EXIF orientation."""
+    orientation = (photograph.extra_metadata or {}).get("exif", {}).get("Orientation")
+    return iiif.oriented_size(photograph.width, photograph.height, orientation)
+
+
+def photograph_image_source(key: str, user) -> ImageSource | None:
     if not key.isdigit() or key.startswith("0"):
         return None
     photograph = selectors.photograph_visible_to(user).filter(pk=int(key)).first()
     if photograph is None:
         return None
-    is_public = not user.is_authenticated or selectors.photograph_visible_to(AnonymousUser()).filter(pk=photograph.pk).exists()
+    is_public = not user.is_authenticated or photograph_is_public(photograph)
     master = photograph.master
+    width, height = photograph_image_size(photograph)
     return ImageSource(
         open=lambda: master.storage.open(master.name, "rb"),
-        width=photograph.width,
-        height=photograph.height,
+        width=width,
+        height=height,
         version=photograph.sha256,
         modified=photograph.created_at,  # the master is never modified after ingest
         is_public=is_public,

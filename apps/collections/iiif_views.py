@@ -2,8 +2,9 @@
 manifests. Each view parses the path, finds the image or record through the source registry
 or the selectors (which apply the visibility rule), and renders; pixels are iiif.py's job.
 
-Settings (optional): IIIF_MAX_AREA, the most pixels one response may hold (default 100 MP,
-see iiif_sources.configured_max_area); IIIF_CACHE_ROOT, where rendered images are kept (default MEDIA_ROOT/iiif-cache).
+Settings (optional): IIIF_MAX_AREA, the most pixels one response may hold (default 100
+megapixels, see iiif_sources.configured_max_area); IIIF_CACHE_ROOT, where rendered images
+are kept (default MEDIA_ROOT/iiif-cache).
 """
 from __future__ import annotations
 
@@ -22,9 +23,10 @@ from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
 from apps.collections import iiif, iiif_presentation, selectors
-from apps.collections.iiif_sources import ImageSource, configured_max_area, resolve_image_source
+from apps.collections.iiif_sources import ImageSource, configured_max_area, photograph_is_public, resolve_image_source
 
-PUBLIC_MAX_AGE = 24 * 3600
+# Shared caches may keep public images this long after a collection is unpublished.
+PUBLIC_MAX_AGE = 3600
 PRIVATE_MAX_AGE = 300
 
 
@@ -128,7 +130,7 @@ def _write_atomically(path: Path, data: bytes) -> None:
 def photograph_manifest(request, pk: int):
     photograph = selectors.photograph_get(user=request.user, pk=pk)
     document = iiif_presentation.photograph_manifest(photograph, request=request)
-    return _presentation_response(request, document, _is_public_photograph(photograph))
+    return _presentation_response(request, document, photograph_is_public(photograph))
 
 
 @require_safe
@@ -137,18 +139,11 @@ def collection_manifest(request, slug: str, part: int | None = None):
     document = iiif_presentation.collection_document(collection, user=request.user, request=request, part=part)
     if document is None:
         raise Http404("No such part of this collection.")
-    return _presentation_response(request, document, _is_public_collection(collection))
+    is_public = selectors.collection_visible_to(AnonymousUser()).filter(pk=collection.pk).exists()
+    return _presentation_response(request, document, is_public)
 
 
 def _presentation_response(request, document: dict, is_public: bool) -> HttpResponse:
     response = JsonResponse(document, json_dumps_params={"indent": 2, "ensure_ascii": False})
     response["Content-Type"] = _json_media_type(request, iiif_presentation.CONTEXT)
     return _share(response, is_public)
-
-
-def _is_public_photograph(photograph) -> bool:
-    return selectors.photograph_visible_to(AnonymousUser()).filter(pk=photograph.pk).exists()
-
-
-def _is_public_collection(collection) -> bool:
-    return selectors.collection_visible_to(AnonymousUser()).filter(pk=collection.pk).exists()

@@ -193,7 +193,7 @@ def photograph_facets(*, user, photographs: QuerySet[Photograph]) -> dict:
             {"slug": c.slug, "title": c.title, "parent_id": c.parent_id, "count": rolled[c.pk]}
             for c in sorted(collections, key=lambda c: c.path) if rolled[c.pk]
         ],
-        "decades": [{"decade": d, "count": n} for d, n in sorted(counts["decade"].items()) if d is not None],
+        "decades": [{"decade": d, "count": n} for d, n in sorted((d, n) for d, n in counts["decade"].items() if d is not None)],
         "grayscale": {"grayscale": grayscale, "colour": total - grayscale},
         "has_approved": {"yes": approved, "no": total - approved},
         "rights": [

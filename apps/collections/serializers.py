@@ -6,7 +6,7 @@ import datetime as dt
 import re
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from .models import Collection, CsvImport, MetadataChange, Photograph, RightsStatement
@@ -159,6 +159,44 @@ class PhotographSearchSerializer(serializers.Serializer):
     facets = serializers.BooleanField(required=False, default=True, help_text="Include facet counts (list only).")
 
 
+class _CollectionFacet(serializers.Serializer):
+    slug = serializers.CharField()
+    title = serializers.CharField()
+    parent_id = serializers.IntegerField(allow_null=True)
+    count = serializers.IntegerField(help_text="Photographs in the result in this collection or its descendants.")
+
+
+class _DecadeFacet(serializers.Serializer):
+    decade = serializers.IntegerField(help_text="Decade of the earliest possible date, e.g. 1920.")
+    count = serializers.IntegerField()
+
+
+class _RightsFacet(serializers.Serializer):
+    uri = serializers.CharField()
+    label = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class PhotographFacetsSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    collections = _CollectionFacet(many=True)
+    decades = _DecadeFacet(many=True)
+    grayscale = serializers.DictField(child=serializers.IntegerField(), help_text='{"grayscale": n, "colour": n}')
+    has_approved = serializers.DictField(child=serializers.IntegerField(), help_text='{"yes": n, "no": n}')
+    rights = _RightsFacet(many=True)
+
+
+@extend_schema_serializer(many=False)
+class PhotographSearchPageSerializer(serializers.Serializer):
+    """The search response: a page of results and, unless facets=false, facet counts."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = PhotographListSerializer(many=True)
+    facets = PhotographFacetsSerializer(required=False)
+
+
 class MetadataChangeSerializer(serializers.ModelSerializer):
     user = serializers.CharField(source="user.username", default=None, read_only=True)
 
@@ -186,6 +224,11 @@ class CsvImportSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         url = f"/api/csv-imports/{obj.pk}/report/"
         return request.build_absolute_uri(url) if request else url
+
+
+class CsvImportListSerializer(CsvImportSerializer):
+    class Meta(CsvImportSerializer.Meta):
+        fields = [name for name in CsvImportSerializer.Meta.fields if name != "report"]
 
 
 class CsvImportCreateSerializer(serializers.Serializer):

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from apps.collections import iiif
 from apps.collections import selectors as archive
 from apps.collections.iiif_sources import photograph_image_identifier
 from apps.collections.views_portal.common import paginate, permission_required, thumbnail_url
@@ -18,11 +19,13 @@ from . import selectors, services
 from .forms import AnnotationForm, BulkColorizeForm, ColorizeOptionsForm, ReviewForm, ReviewQueueFilterForm, add_service_errors
 from .models import ColorizationRequest, Variant
 
-PREVIEW_SIZE = "!1200,1200"
+PREVIEW_BOX = 1200
 REVIEW_ACTIONS = {"approve": services.variant_approve, "reject": services.variant_reject, "reopen": services.variant_reopen}
 
 
-def iiif_image_url(identifier: str, size: str = PREVIEW_SIZE) -> str:
+def iiif_preview_url(identifier: str, width: int, height: int) -> str:
+    """A reading copy from the IIIF service, at most PREVIEW_BOX pixels on a side."""
+    size = iiif.confined_size(width, height, PREVIEW_BOX, PREVIEW_BOX)
     return reverse("collections:iiif-image", args=[identifier, "full", size, "0", "default.jpg"])
 
 
@@ -31,7 +34,7 @@ def _photograph_context(request, photograph) -> dict:
     return {
         "photograph": photograph,
         "ancestors": [*archive.collection_ancestors(collection=photograph.collection), photograph.collection],
-        "original_url": iiif_image_url(identifier),
+        "original_url": iiif_preview_url(identifier, photograph.width, photograph.height),
         "original_thumbnail_url": thumbnail_url(photograph),
         "original_info_url": reverse("collections:iiif-info", args=[identifier]),
     }
@@ -118,7 +121,7 @@ def variant_detail(request, pk: int):
     return render(request, "colorize/variant_detail.html", {
         **_photograph_context(request, photograph),
         "variant": variant,
-        "variant_url": iiif_image_url(variant.image_identifier),
+        "variant_url": iiif_preview_url(variant.image_identifier, variant.width, variant.height),
         "variant_info_url": reverse("collections:iiif-info", args=[variant.image_identifier]),
         "downloads": _downloads(variant),
         "siblings": variant.request.variants.exclude(pk=variant.pk).order_by("pk") if can_see_notes else [],

@@ -25,7 +25,7 @@ def _errors(error: ValidationError) -> str:
 
 
 def _number(value) -> str:
-    return "—" if value is None else f"{value:.3f}" if abs(value) < 10 else f"{value:.1f}"
+    return "—" if value is None else f"{value:.3f}"
 
 
 def _thumbnail(item: CuratedItem):
@@ -115,18 +115,15 @@ class CuratedSetAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
-        try:
-            if change:
-                fields = {key: data[key] for key in ("name", "description", "seed", "holdout_fraction") if key in form.changed_data}
-                updated = services.curated_set_update(curated_set=obj, data=fields, user=request.user)
-            else:
-                updated = services.curated_set_create(
-                    name=data["name"], description=data["description"], seed=data["seed"], holdout_fraction=data["holdout_fraction"], user=request.user,
-                )
-        except ValidationError as error:
-            # The form already checked the fields; what is left is a race (a name taken meanwhile).
-            raise ValidationError(error) from error
-        obj.pk, obj.__dict__ = updated.pk, updated.__dict__
+        if change:
+            fields = {key: data[key] for key in ("name", "description", "seed", "holdout_fraction") if key in form.changed_data}
+            saved = services.curated_set_update(curated_set=obj, data=fields, user=request.user)
+        else:
+            saved = services.curated_set_create(
+                name=data["name"], description=data["description"], seed=data["seed"], holdout_fraction=data["holdout_fraction"], user=request.user,
+            )
+        # The admin goes on with `obj` (inlines, history, redirect): make it the saved row.
+        vars(obj).update(vars(saved))
         arguments = form.service_arguments()
         if arguments:
             self._add_items(request, obj, arguments)
@@ -202,7 +199,7 @@ class CuratedSetAdmin(admin.ModelAdmin):
             "action_name": "retrain",
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         }
-        return TemplateResponse(request, "admin/mlcore/curatedset/retrain.html", context)
+        return TemplateResponse(request, "mlcore/admin/retrain.html", context)
 
     def has_retrain_permission(self, request):
         return request.user.has_perm("mlcore.add_trainingrun")

@@ -215,6 +215,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Choice sets shared by several models get one schema name each.
+    "ENUM_NAME_OVERRIDES": {
+        "JobStatusEnum": "apps.colorize.models.ColorizationRequest.Status",  # also TrainingRun.Status
+        "ReviewStateEnum": "apps.colorize.models.Variant.ReviewState",
+        "ModelVersionStatusEnum": "apps.mlcore.models.ModelVersion.Status",
+    },
 }
 
 LOGGING = {

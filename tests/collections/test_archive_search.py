@@ -115,18 +115,19 @@ def test_facets_count_the_result_with_descendants_rolled_up(fonds, django_assert
     PhotographFactory(collection=fonds, date="1921", is_grayscale=True, title="harbour one")
     PhotographFactory(collection=series, date="1925", is_grayscale=False, title="harbour two", has_approved_colorization=True)
     PhotographFactory(collection=series, date="1934", is_grayscale=True, title="harbour three", rights_uri=RightsStatement.CC0)
+    PhotographFactory(collection=series, title="harbour, undated")
     PhotographFactory(collection=series, title="not in the result")
 
     photographs = selectors.photograph_search(user=ANONYMOUS, q="harbour")
     with django_assert_max_num_queries(2):
         facets = selectors.photograph_facets(user=ANONYMOUS, photographs=photographs)
 
-    assert facets["total"] == 3
-    assert {c["slug"]: c["count"] for c in facets["collections"]} == {"harbour": 3, "series": 2}
+    assert facets["total"] == 4
+    assert {c["slug"]: c["count"] for c in facets["collections"]} == {"harbour": 4, "series": 3}
     assert facets["decades"] == [{"decade": 1920, "count": 2}, {"decade": 1930, "count": 1}]
-    assert facets["grayscale"] == {"grayscale": 2, "colour": 1}
-    assert facets["has_approved"] == {"yes": 1, "no": 2}
-    assert {r["uri"]: r["count"] for r in facets["rights"]} == {RightsStatement.COPYRIGHT_NOT_EVALUATED: 2, RightsStatement.CC0: 1}
+    assert facets["grayscale"] == {"grayscale": 3, "colour": 1}
+    assert facets["has_approved"] == {"yes": 1, "no": 3}
+    assert {r["uri"]: r["count"] for r in facets["rights"]} == {RightsStatement.COPYRIGHT_NOT_EVALUATED: 3, RightsStatement.CC0: 1}
 
 
 def test_collection_tree_counts_descendants_in_two_queries(fonds, hidden, archivist, django_assert_num_queries):

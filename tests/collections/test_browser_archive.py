@@ -5,12 +5,16 @@ image service.
 
 Screenshots of the upload page and the photograph page go to $BROWSER_SCREENSHOTS when it
 is set (a folder), else to the test's temporary folder.
+
+A second test runs a CSV import: the dry run's report, then the progress page that follows
+the background job until it is done.
 """
 from __future__ import annotations
 
 import base64
 import io
 import os
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -131,3 +135,32 @@ def test_upload_by_drag_and_drop_then_search_and_deep_zoom(page, live_server, lo
     page.wait_for_load_state("networkidle")
     assert iiif_failures == []
     page.screenshot(path=str(screenshots / "photograph.png"), full_page=True)
+
+
+def test_csv_import_dry_run_then_live_progress(page, live_server, login, archivist, fonds, rq_worker):
+    page.set_viewport_size({"width": 1280, "height": 900})
+    login(page, live_server, archivist, next_url="/import/")
+    csv_text = (
+        "collection,dc:identifier,file,dc:title,dc:date\n"
+        "harbour,hb-020,hb-020.jpg,Steam crane,1931\n"
+        "harbour,hb-021,hb-021.jpg,Dredger,1920-13-45\n"
+    )
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as scans:
+        scans.writestr("hb-020.jpg", images.jpeg_bytes(seed=20))
+        scans.writestr("hb-021.jpg", images.jpeg_bytes(seed=21))
+    page.set_input_files("#id_csv_file", files=[{"name": "photos.csv", "mimeType": "text/csv", "buffer": csv_text.encode()}])
+    page.set_input_files("#id_zip_file", files=[{"name": "scans.zip", "mimeType": "application/zip", "buffer": archive.getvalue()}])
+    page.get_by_role("button", name="Check (dry run)").click()
+    errors = page.locator("table.csv-errors tbody tr")
+    errors.first.wait_for()
+    assert errors.count() == 1 and errors.first.inner_text().split("\t")[:2] == ["3", "dc:date"]
+
+    page.get_by_role("button", name="Run the import").click()
+    page.wait_for_url("**/import/*/")
+    assert page.locator('[data-field="status"]').inner_text() == "Queued"
+    rq_worker()  # the page's script polls the import and reloads with the report once it is done
+    page.locator('[data-field="status"]', has_text="Succeeded").wait_for()
+    assert page.locator('[data-field="created_count"]').inner_text() == "1"
+    assert page.locator('[data-field="error_count"]').inner_text() == "1"
+    assert page.locator("table.csv-rows tbody tr").count() == 2

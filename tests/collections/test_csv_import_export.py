@@ -192,3 +192,14 @@ def test_updates_from_csv_write_history(fonds, archivist):
     services.csv_import_run(csv_import_id=csv_import.pk)
     changes = {(c.field, c.old_value, c.new_value, c.source) for c in selectors.photograph_history(user=archivist, photograph=photograph)}
     assert changes == {("title", "Before", "After", "csv"), ("subjects", "A", "A | B", "csv")}
+
+
+@pytest.mark.parametrize("n", [1, 8])
+def test_import_list_query_count_is_bounded(fonds, archivist, n, django_assert_max_num_queries):
+    for _ in range(n):
+        services.csv_import_start(csv_file=upload("i.csv", csv_bytes([])), collection=fonds, user=archivist, enqueue=False)
+    client = Client()
+    client.force_login(archivist)
+    with django_assert_max_num_queries(6):  # session, user, permissions (2), count, page
+        body = client.get("/api/csv-imports/").json()
+    assert body["count"] == n and "report" not in body["results"][0]

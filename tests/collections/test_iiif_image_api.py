@@ -183,6 +183,28 @@ def test_grayscale_and_16_bit_masters_stay_gray_by_default():
     assert abs(image.getpixel((10, 10)) - 40000 // 256) <= 1 and image.getpixel((50, 10)) == 0
 
 
+def sideways_jpeg() -> bytes:
+    """200×100 pixels, red left half, blue right half, tagged "rotate 90° clockwise to view"."""
+    image = Image.new("RGB", (200, 100), (220, 20, 20))
+    image.paste((20, 20, 220), (100, 0, 200, 100))
+    exif = Image.Exif()
+    exif[iiif.EXIF_ORIENTATION] = 6
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=95, exif=exif)
+    return buffer.getvalue()
+
+
+def test_exif_orientation_is_applied_like_the_derivatives_do():
+    assert iiif.oriented_size(200, 100, 6) == (100, 200) and iiif.oriented_size(200, 100, 3) == (200, 100)
+    master = sideways_jpeg()
+    plan = request_plan("full/max/0/default.png", *iiif.oriented_size(200, 100, 6))
+    upright = Image.open(io.BytesIO(render(plan, io.BytesIO(master))))
+    assert upright.size == (100, 200)
+    assert close(upright.getpixel((50, 40)), (220, 20, 20), 20) and close(upright.getpixel((50, 160)), (20, 20, 220), 20)
+    plan = request_plan("0,100,100,100/50,/0/default.png", 100, 200)  # the lower half, upright: blue
+    assert close(Image.open(io.BytesIO(render(plan, io.BytesIO(master)))).convert("RGB").getpixel((25, 25)), (20, 20, 220), 20)
+
+
 def test_info_document_lists_tiles_and_sizes():
     info = info_document("https://example.org/iiif/3/photograph-1", 5000, 3000, rights="http://rightsstatements.org/vocab/NKC/1.0/")
     assert info["@context"] == "http://iiif.io/api/image/3/context.json"

@@ -157,7 +157,7 @@ def test_manifest_offers_an_approved_colorization_as_a_choice(client, public_pho
 
 
 def test_collection_document_lists_series_and_manifests(client, fonds, archivist, django_assert_max_num_queries):
-    series = services.collection_create(title="Quay", slug="quay", parent=fonds, is_published=True, user=archivist)
+    services.collection_create(title="Quay", slug="quay", parent=fonds, is_published=True, user=archivist)
     services.collection_create(title="Draft series", slug="draft", parent=fonds, is_published=False, user=archivist)
     photos = [ingest(fonds, archivist, f"hv-{n:03}.jpg") for n in range(3)]
     with django_assert_max_num_queries(8):
@@ -169,7 +169,6 @@ def test_collection_document_lists_series_and_manifests(client, fonds, archivist
     assert manifests == [f"http://testserver/iiif/3/manifest/photograph-{photo.pk}" for photo in photos]
     assert "draft" not in response.content.decode()
     assert client.get("/iiif/3/collection/quay").json()["partOf"][0]["id"] == "http://testserver/iiif/3/collection/harbour"
-    assert series
 
 
 def test_large_collections_are_split_into_parts(client, fonds, archivist, monkeypatch):
@@ -183,3 +182,16 @@ def test_large_collections_are_split_into_parts(client, fonds, archivist, monkey
         listed += [item["id"].rsplit("-", 1)[1] for item in client.get(part.removeprefix("http://testserver")).json()["items"]]
     assert listed == [str(photo.pk) for photo in photos]
     assert client.get("/iiif/3/collection/harbour/part/4").status_code == 404
+
+
+def test_exif_rotated_masters_are_served_upright(client, fonds, archivist):
+    from tests.collections.test_iiif_image_api import sideways_jpeg
+
+    photo = services.photograph_ingest(collection=fonds, file=upload("sideways.jpg", sideways_jpeg()), filename="sideways.jpg", user=archivist).photograph
+    info = client.get(f"/iiif/3/photograph-{photo.pk}/info.json").json()
+    assert (info["width"], info["height"]) == (100, 200)
+    manifest = client.get(f"/iiif/3/manifest/photograph-{photo.pk}").json()
+    assert (manifest["items"][0]["width"], manifest["items"][0]["height"]) == (100, 200)
+    response = client.get(f"/iiif/3/photograph-{photo.pk}/full/max/0/default.png")
+    image = Image.open(io.BytesIO(b"".join(response.streaming_content))).convert("RGB")
+    assert image.size == (100, 200) and image.getpixel((50, 160))[2] > 150  # blue at the bottom

@@ -126,10 +126,14 @@ def test_photograph_page_shows_record_deep_zoom_downloads_and_history(client, li
     assert "Edit metadata" in page
 
 
-def test_photograph_page_includes_the_colorize_panel_only_when_it_exists(client, lighthouse, settings, tmp_path):
-    assert client.get(f"/photographs/{lighthouse.pk}/").context["colorize_panel"] is None
+def test_photograph_page_includes_the_colorize_panel_only_when_it_exists(client, lighthouse, settings, tmp_path, monkeypatch):
+    from apps.collections.views_portal import photographs
+
+    monkeypatch.setattr(photographs, "COLORIZE_PANEL", "colorize/no_such_panel.html")
+    response = client.get(f"/photographs/{lighthouse.pk}/")
+    assert response.status_code == 200 and response.context["colorize_panel"] is None
     (tmp_path / "colorize").mkdir()
-    (tmp_path / "colorize" / "photograph_panel.html").write_text('<section id="colorize-panel">Colorize {{ photograph.identifier }}</section>')
+    (tmp_path / "colorize" / "no_such_panel.html").write_text('<section id="colorize-panel">Colorize {{ photograph.identifier }}</section>')
     settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}]
     assert '<section id="colorize-panel">Colorize hb-001</section>' in client.get(f"/photographs/{lighthouse.pk}/").content.decode()
 

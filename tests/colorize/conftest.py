@@ -109,3 +109,19 @@ def worker_process(transactional_db, rq_queues, _media_root):
     for worker in started:
         worker.stop()
 
+
+
+@pytest.fixture
+def colorize(colorist, rq_worker, django_capture_on_commit_callbacks):
+    """colorize(photograph, seeds, run=True) -> the request, enqueued as on commit and (by default) run by the real worker."""
+    from apps.colorize import services
+
+    def make(photograph, seeds=(1, 2), *, run: bool = True, user=None):
+        with django_capture_on_commit_callbacks(execute=True):
+            created = services.colorization_request_create(photograph=photograph, user=user or colorist, seeds=list(seeds))
+        if run:
+            rq_worker()
+            created.refresh_from_db()
+        return created
+
+    return make

@@ -5,7 +5,7 @@ import re
 import pytest
 from django.contrib.staticfiles import finders
 from django.urls import include, path
-from rest_framework import serializers
+from rest_framework import permissions, serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.generics import ListCreateAPIView
 from rest_framework.test import APIClient
@@ -29,7 +29,15 @@ class _Items(ListCreateAPIView):
         pass
 
 
-urlpatterns = [path("api/items/", _Items.as_view()), path("api/", include(api_urlpatterns))]
+class _StaffItems(_Items):
+    permission_classes = [permissions.IsAdminUser]
+
+
+urlpatterns = [
+    path("api/items/", _Items.as_view()),
+    path("api/staff-items/", _StaffItems.as_view()),
+    path("api/", include(api_urlpatterns)),
+]
 handler404 = "archive_site.api.page_not_found"
 
 
@@ -46,8 +54,16 @@ def _assert_error(response, status, code=None):
 @pytest.mark.django_db
 def test_unauthenticated_write_is_refused_in_the_error_format():
     response = APIClient().post("/api/", {"title": "x"}, format="json")
-    assert response.status_code in (401, 403)
-    _assert_error(response, response.status_code, "not_authenticated")
+    _assert_error(response, 401, "not_authenticated")
+    assert response["WWW-Authenticate"] == "Token"
+
+
+@pytest.mark.django_db
+@pytest.mark.urls(__name__)
+def test_a_signed_in_user_without_permission_gets_403_in_the_error_format(archivist):
+    client = APIClient()
+    client.force_authenticate(archivist)
+    _assert_error(client.get("/api/staff-items/"), 403, "permission_denied")
 
 
 @pytest.mark.django_db
@@ -77,9 +93,7 @@ def test_unknown_api_url_is_404_in_the_error_format():
 def test_token_from_credentials_works_and_bad_credentials_are_refused(archivist):
     client = APIClient()
     _assert_error(client.post("/api/auth/token/", {"username": "archie", "password": "wrong"}, format="json"), 400, "invalid")
-    anonymous = client.get("/api/auth/me/")
-    assert anonymous.status_code in (401, 403)
-    _assert_error(anonymous, anonymous.status_code, "not_authenticated")
+    _assert_error(client.get("/api/auth/me/"), 401, "not_authenticated")
 
     token = client.post("/api/auth/token/", {"username": "archie", "password": "pw-archie"}, format="json").json()["token"]
     assert token == Token.objects.get(user=archivist).key

@@ -73,8 +73,9 @@ def collection(db):
 
 
 @pytest.fixture
-def ingest(archivist):
-    """ingest(collection, identifier, data) -> Photograph, through the archive's own service."""
+def ingest(archivist, rq_queues):
+    """ingest(collection, identifier, data) -> Photograph, through the archive's own service
+    (the queues are emptied before, so its derivatives job waits for the test's worker)."""
     from apps.collections import services
 
     def make(collection, identifier: str, data: bytes):
@@ -96,16 +97,29 @@ def grey_photograph(collection, ingest):
 
 
 @pytest.fixture
-def approve_variant(colorist, rq_worker):
-    """approve_variant(photograph) -> an approved Variant, made by a real colorization on the gpu queue."""
+def colorize_photograph(colorist, base_model, rq_worker, django_capture_on_commit_callbacks):
+    """colorize_photograph(photograph, seeds) -> its variants (pending review), made by a real
+    colorization on the gpu queue."""
     from apps.colorize import services as colorize
 
-    def make(photograph):
-        request = colorize.colorization_request_create(photograph=photograph, user=colorist, seeds=[7], working_size=64)
+    def make(photograph, seeds=(7,)):
+        with django_capture_on_commit_callbacks(execute=True):
+            request = colorize.colorization_request_create(photograph=photograph, user=colorist, seeds=list(seeds), working_size=64)
         rq_worker()
         request.refresh_from_db()
         assert request.status == "succeeded", request.error
-        return colorize.variant_approve(variant=request.variants.get(), user=colorist)
+        return list(request.variants.order_by("seed"))
+
+    return make
+
+
+@pytest.fixture
+def approve_variant(colorist, colorize_photograph):
+    """approve_variant(photograph) -> an approved Variant of it."""
+    from apps.colorize import services as colorize
+
+    def make(photograph):
+        return colorize.variant_approve(variant=colorize_photograph(photograph)[0], user=colorist)
 
     return make
 
@@ -113,3 +127,26 @@ def approve_variant(colorist, rq_worker):
 @pytest.fixture
 def tiny_hyperparameters():
     return dict(TINY_HYPERPARAMETERS)
+
+
+@pytest.fixture
+def colour_set(curator, colour_photographs, base_model):
+    """A draft set of four colour photographs (one held out once frozen)."""
+    from apps.mlcore.services import curated_set_add_items, curated_set_create
+
+    curated = curated_set_create(name="Colour only", user=curator, holdout_fraction=0.25)
+    curated_set_add_items(curated_set=curated, user=curator, photograph_ids=[p.pk for p in colour_photographs])
+    return curated
+
+
+@pytest.fixture
+def finished_run(colour_set, curator, tiny_hyperparameters, rq_worker, django_capture_on_commit_callbacks):
+    """A run that went through the real worker and produced a candidate."""
+    from apps.mlcore.services import training_run_create
+
+    with django_capture_on_commit_callbacks(execute=True):
+        run = training_run_create(curated_set=colour_set, user=curator, hyperparameters=tiny_hyperparameters)
+    rq_worker()
+    run.refresh_from_db()
+    assert run.status == "succeeded", run.error + run.log_tail
+    return run

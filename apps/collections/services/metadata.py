@@ -105,11 +105,8 @@ def subjects_normalize(value: Any) -> list[str]:
 def photograph_metadata_clean(data: dict[str, Any]) -> dict[str, Any]:
     """Validate and normalise the given metadata fields (only those present). Adds
     `date_lower`/`date_upper` when `date` is given. Raises ValidationError naming each bad field."""
-    unknown = set(data) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise ValidationError({name: "Unknown or read-only field." for name in sorted(unknown)})
     cleaned: dict[str, Any] = {}
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[str]] = {name: ["Unknown or read-only field."] for name in sorted(set(data) - set(EDITABLE_FIELDS))}
     for name, value in data.items():
         try:
             if name in _TEXT_FIELDS:

@@ -7,8 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 
-from apps.collections.iiif_presentation import THUMBNAIL_BOX, image_request_path
-from apps.collections.iiif_sources import photograph_image_identifier
+from apps.collections.iiif_presentation import THUMBNAIL_BOX, photograph_image_path
 
 PAGE_SIZE = 24
 
@@ -37,7 +36,7 @@ def thumbnail_url(photograph) -> str:
     """The built thumbnail, or the IIIF service while the derivatives job has not run."""
     if photograph.thumbnail:
         return photograph.media_url("thumbnail")
-    return image_request_path(photograph_image_identifier(photograph), photograph.width, photograph.height, THUMBNAIL_BOX)
+    return photograph_image_path(photograph, THUMBNAIL_BOX)
 
 
 def with_thumbnails(photographs) -> list:

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from apps.collections import iiif_presentation, selectors, services
 from apps.collections.forms import PhotographMetadataForm, add_service_errors
-from apps.collections.iiif_sources import photograph_image_identifier
+from apps.collections.iiif_sources import photograph_image_identifier, photograph_image_size
 from apps.collections.models import MetadataChange, RightsStatement
 
 from .common import permission_required
@@ -40,8 +40,9 @@ def photograph_detail(request, pk: int):
             "rights_label": RightsStatement(photograph.rights_uri).label if photograph.rights_uri else "",
             "history": history,
             "info_url": reverse("collections:iiif-info", args=[image_identifier]),
-            "preview_url": _preview_url(photograph, image_identifier),
-            "downloads": _downloads(photograph, image_identifier),
+            "preview_url": _preview_url(photograph),
+            "image_size": photograph_image_size(photograph),
+            "downloads": _downloads(photograph),
             "manifest_url": reverse("collections:iiif-manifest", args=[photograph.pk]),
             "can_edit": request.user.has_perm("collections.change_photograph"),
             "colorize_panel": _optional_template(COLORIZE_PANEL),
@@ -49,21 +50,21 @@ def photograph_detail(request, pk: int):
     )
 
 
-def _preview_url(photograph, image_identifier: str) -> str:
+def _preview_url(photograph) -> str:
     """What the page shows before (or without) the deep-zoom viewer."""
     if photograph.display:
         return photograph.media_url("display")
-    return iiif_presentation.image_request_path(image_identifier, photograph.width, photograph.height, READING_COPY_BOX)
+    return iiif_presentation.photograph_image_path(photograph, READING_COPY_BOX)
 
 
-def _downloads(photograph, image_identifier: str) -> list[dict]:
+def _downloads(photograph) -> list[dict]:
     links = [{"label": "Master file", "detail": f"{photograph.format or photograph.mode}, {photograph.width}×{photograph.height}, {photograph.file_size:,} bytes", "url": photograph.media_url("master")}]
     if photograph.display:
         links.append({"label": "Display copy", "detail": "JPEG, up to 2000 px", "url": photograph.media_url("display")})
     links.append({
         "label": "Reading copy",
         "detail": "JPEG, up to 1600 px, from the IIIF service",
-        "url": iiif_presentation.image_request_path(image_identifier, photograph.width, photograph.height, READING_COPY_BOX),
+        "url": iiif_presentation.photograph_image_path(photograph, READING_COPY_BOX),
     })
     return links
 
@@ -102,6 +103,6 @@ def photograph_edit(request, pk: int):
             "photograph": photograph,
             "form": form,
             "ancestors": [*selectors.collection_ancestors(collection=photograph.collection), photograph.collection],
-            "preview_url": iiif_presentation.image_request_path(photograph_image_identifier(photograph), photograph.width, photograph.height, EDIT_PREVIEW_BOX),
+            "preview_url": iiif_presentation.photograph_image_path(photograph, EDIT_PREVIEW_BOX),
         },
     )

@@ -16,13 +16,11 @@ output is read as ``(U / 0.436, V / 0.615)`` (both in [-1, 1]), so every channel
 touches spans the same range.
 
 ``rgb_to_yuv``/``yuv_to_rgb`` take channel-last numpy float arrays of any leading shape;
-``yuv_to_rgb_in_gamut``/``yuv_to_rgb8`` take planar torch tensors, so the full-resolution
-merge runs multi-threaded (or on the GPU).
+``yuv_to_rgb8`` takes planar arrays, as the full-resolution merge produces them.
 """
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 WR, WG, WB = 0.299, 0.587, 0.114
 U_MAX, V_MAX = 0.436, 0.615
@@ -67,31 +65,6 @@ def yuv_to_rgb(yuv: np.ndarray) -> np.ndarray:
     return rgb
 
 
-def yuv_to_rgb_in_gamut(
-    y: torch.Tensor, u: torch.Tensor, v: torch.Tensor, *, white: float = 1.0
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Convert YUV to R, G, B planes, shrinking each pixel's chroma toward grey just enough to fit the RGB cube.
-
-    ``y`` in [0, 1], ``u`` and ``v`` in YUV units, all of one shape; the planes come back
-    in [0, ``white``] up to float rounding (``white=255`` saves a pass when 8-bit output
-    follows). Clipping RGB instead would change the brightness of saturated highlights
-    and shadows; scaling the chroma by the largest t in [0, 1] that fits keeps the luma
-    of the output exactly the scan's luma, which is the point of working in YUV.
-    Branch-free, about twenty elementwise passes on any device.
-    """
-    m = (CHROMA_TO_RGB * white).tolist()
-    y = y * white
-    offsets = [m[1][0] * v, m[0][1] * u, m[0][2] * u]  # R, G, B minus Y
-    offsets[1] += m[1][1] * v
-    # The offsets' luma is zero, so the largest is >= 0 and the smallest <= 0: only they
-    # can leave the cube, through white and through black respectively.
-    highest = torch.maximum(torch.maximum(offsets[0], offsets[1]), offsets[2])
-    lowest = torch.minimum(torch.minimum(offsets[0], offsets[1]), offsets[2])
-    t = (white - y).div_(highest.clamp_min_(1e-12))
-    t = torch.minimum(t, y / lowest.neg_().clamp_min_(1e-12)).clamp_max_(1.0)
-    return tuple(offset.mul_(t).add_(y) for offset in offsets)
-
-
 def normalize_luma(y: np.ndarray) -> np.ndarray:
     """Map luma in [0, 1] to the network's input range [-1, 1] (``2 Y - 1``)."""
     return y * 2.0 - 1.0
@@ -107,17 +80,38 @@ def denormalize_chroma(uv: np.ndarray) -> np.ndarray:
     return uv * np.array([U_MAX, V_MAX], dtype=uv.dtype)
 
 
-def yuv_to_rgb8(y: torch.Tensor, u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
-    """Merge luma ``y`` in [0, 1] with chroma ``u``, ``v`` into 8-bit RGB, keeping the luma.
+def yuv_to_rgb8(y: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Merge luma with chroma into 8-bit RGB, shrinking out-of-gamut chroma so the luma is kept.
 
-    The three float tensors share one shape ``S``; the result is a ``S + (3,)`` uint8
-    tensor. Out-of-gamut chroma is shrunk (``yuv_to_rgb_in_gamut``) rather than clipped
-    in RGB, so the output's luma equals ``y`` up to 8-bit rounding.
+    ``y`` is luma in 8-bit levels (float32 in [0, 255], not [0, 1]: it saves a pass on
+    the full-resolution path), ``u`` and ``v`` chroma in YUV units; all share one shape
+    ``S`` and the result is ``S + (3,)`` uint8. Clipping RGB instead would change the
+    brightness of saturated highlights and shadows; scaling each pixel's chroma by the
+    largest t in [0, 1] that keeps R, G and B inside [0, 255] leaves the output's luma
+    equal to ``y`` up to rounding, which is the point of working in YUV. Numpy, about
+    thirty elementwise passes with the GIL released, so strips merge in parallel threads.
     """
-    planes = yuv_to_rgb_in_gamut(y, u, v, white=255.0)
-    rgb = torch.empty(y.shape + (3,), dtype=torch.uint8)
-    for channel, plane in enumerate(planes):
-        # In [0, 255] up to float rounding, so +0.5 and truncation round to nearest
-        # without a clamp.
-        rgb[..., channel] = plane.add_(0.5)
+    m = (CHROMA_TO_RGB * 255.0).astype(np.float32)
+    r = v * m[1, 0]  # R, G, B minus Y, in levels
+    g = u * m[0, 1]
+    g += v * m[1, 1]
+    b = u * m[0, 2]
+    # The offsets' luma is zero, so the largest is >= 0 and the smallest <= 0: only they
+    # can leave the cube, through white and through black respectively.
+    highest = np.maximum(r, g)
+    np.maximum(highest, b, out=highest)
+    lowest = np.minimum(r, g)
+    np.minimum(lowest, b, out=lowest)
+    t = 255.0 - y
+    t /= np.maximum(highest, 1e-6, out=highest)
+    np.negative(lowest, out=lowest)
+    np.divide(y, np.maximum(lowest, 1e-6, out=lowest), out=lowest)
+    np.minimum(t, lowest, out=t)
+    np.minimum(t, 1.0, out=t)
+    base = y + 0.5  # +0.5 then truncation rounds to nearest; t keeps values in [0, 255]
+    rgb = np.empty(y.shape + (3,), dtype=np.uint8)
+    for channel, offset in enumerate((r, g, b)):
+        offset *= t
+        offset += base
+        rgb[..., channel] = offset
     return rgb

@@ -6,10 +6,11 @@ The pipeline for one image and N seeds:
 2. resize the luma so its short side is ``working_size`` (aspect kept, the long side
    capped at ``MAX_WORKING_ASPECT`` times that), reflect-pad it to the network's multiple;
 3. run the generator once on a batch of N copies with each seed's noise, crop the padding;
-4. per variant, upsample the chroma bilinearly to full resolution and merge it with the
-   original luma in horizontal strips of about a megapixel, so a 100-megapixel scan never
-   has a full-size float array (``STRIP_PIXELS``). The merge runs in torch on the CPU,
-   multi-threaded.
+4. upsample the chroma bilinearly to full width (still at working height: small);
+5. per variant, upsample it to full height and merge it with the original luma in
+   horizontal strips of about a megapixel (``STRIP_PIXELS``), so a 100-megapixel scan
+   never has a full-size float array. Numpy releases the GIL, so ``colorize_files``
+   merges and encodes several variants in parallel threads.
 
 A variant is a pure function of (weights, image, seed, working size): the noise is drawn
 on the CPU from ``torch.Generator().manual_seed(seed)``, so it is the same on every
@@ -21,12 +22,12 @@ import contextlib
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from PIL import Image
 
 from .checkpoint import load_generator
@@ -45,6 +46,10 @@ MAX_SEED = 2**63 - 1
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[1] / "weights" / "default.pt"
 
 Progress = Callable[[float, str], None]
+
+
+def _usable_cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def select_device(device: str | torch.device = "auto") -> torch.device:
@@ -95,21 +100,55 @@ def seeded_noise(shapes: Sequence[tuple[int, ...]], seeds: Sequence[int]) -> lis
     return [torch.stack([maps[i] for maps in per_seed]) for i in range(len(shapes))]
 
 
-def upsample_chroma_rows(chroma: torch.Tensor, top: int, bottom: int, height: int, width: int) -> torch.Tensor:
-    """Rows ``top:bottom`` of the bilinear upsampling of (2, h, w) chroma to height × width.
+def _bilinear_taps(size_in: int, size_out: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Source indices (i0, i1) and weights of i1 for bilinear resampling, align_corners=False.
 
-    Same sampling as ``F.interpolate(..., mode="bilinear", align_corners=False)`` of the
-    whole plane, but only the strip is materialised: the vertical interpolation picks
-    the two source rows of each output row, the horizontal one is a plain interpolate
-    at unchanged height (an exact identity vertically). Returns (2, bottom - top, width).
+    The same sampling as ``F.interpolate(mode="bilinear", align_corners=False)`` and
+    Pillow: output pixel centres mapped onto input pixel centres, clamped at the edges.
     """
-    h = chroma.shape[1]
-    src = ((torch.arange(top, bottom, dtype=torch.float64) + 0.5) * (h / height) - 0.5).clamp_(0, h - 1)
-    y0 = src.floor().long()
-    y1 = (y0 + 1).clamp_(max=h - 1)
-    weight = (src - y0).float()[:, None]  # (rows, 1)
-    strip = chroma[:, y0] * (1 - weight) + chroma[:, y1] * weight  # (2, rows, w)
-    return F.interpolate(strip[None], size=(bottom - top, width), mode="bilinear", align_corners=False)[0]
+    src = np.clip((np.arange(size_out, dtype=np.float64) + 0.5) * (size_in / size_out) - 0.5, 0, size_in - 1)
+    i0 = np.floor(src).astype(np.intp)
+    i1 = np.minimum(i0 + 1, size_in - 1)
+    return i0, i1, (src - i0).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class ChromaPrediction:
+    """The network's output for one image, ready to merge at full resolution.
+
+    ``luma``: (H, W) uint8/uint16, the scan's own luma; ``chroma``: (N, 2, h, W) float32
+    U, V at working height but already at full width (small: h is the working size);
+    ``rows``: the vertical bilinear taps (i0, i1, weight) of each output row.
+    """
+
+    seeds: tuple[int, ...]
+    luma: np.ndarray
+    chroma: np.ndarray
+    rows: tuple[np.ndarray, np.ndarray, np.ndarray]
+
+    def merge(self, index: int) -> Image.Image:
+        """Variant ``index`` at full resolution: chroma upsampled and merged with the luma in strips.
+
+        Strips of about ``STRIP_PIXELS`` keep the float temporaries near 40 MB whatever
+        the scan's size. Numpy releases the GIL, so several variants merge in parallel
+        threads (``colorize_files`` does).
+        """
+        height, width = self.luma.shape
+        levels = 255.0 / np.iinfo(self.luma.dtype).max  # 16-bit luma to 8-bit levels
+        u_plane, v_plane = self.chroma[index]  # (h, W) each
+        i0, i1, weight = self.rows
+        out = Image.new("RGB", (width, height))
+        step = max(1, STRIP_PIXELS // width)
+        for top in range(0, height, step):
+            rows = slice(top, min(height, top + step))
+            w = weight[rows, None]  # (rows, 1)
+            u = u_plane[i0[rows]] * (1 - w) + u_plane[i1[rows]] * w  # (rows, W)
+            v = v_plane[i0[rows]] * (1 - w) + v_plane[i1[rows]] * w
+            y = self.luma[rows].astype(np.float32)
+            if levels != 1.0:
+                y *= levels
+            out.paste(Image.fromarray(yuv_to_rgb8(y, u, v)), (0, top))
+        return out
 
 
 def _check_seeds(seeds: Sequence[int]) -> list[int]:
@@ -147,8 +186,7 @@ class Colorizer:
         self.version = version
         self.weights_sha256 = weights_sha256
         if self.device.type == "cpu":
-            available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-            threads = num_threads or min(torch.get_num_threads(), available)
+            threads = num_threads or min(torch.get_num_threads(), _usable_cores())
             if threads != torch.get_num_threads():
                 torch.set_num_threads(threads)
 
@@ -204,6 +242,49 @@ class Colorizer:
         chroma = chroma.float().cpu().numpy()
         return np.ascontiguousarray(denormalize_chroma(chroma.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2))
 
+    def predict(
+        self,
+        image: Image.Image,
+        *,
+        seeds: Sequence[int],
+        working_size: int = 256,
+        timings: dict | None = None,
+    ) -> ChromaPrediction:
+        """Run the network once for all seeds on ``image`` at the working size.
+
+        Reduces the image to its luma, resizes and reflect-pads it, predicts the chroma of
+        every seed in one batch, crops the padding and upsamples the chroma to full width
+        (the cheap direction: rows stay at working height). ``timings``, when given,
+        receives seconds in ``prepare`` and ``network``.
+        """
+        seeds = _check_seeds(seeds)
+        timings = {} if timings is None else timings
+        started = time.perf_counter()
+        luma = luma_image(image)
+        full = np.asarray(luma)  # (H, W) uint8 or uint16, the luma kept in the output
+        height, width = full.shape
+        g = working_geometry(height, width, working_size, self.config.multiple)
+        small = luma.resize(
+            (g.width, g.height),
+            Image.Resampling.LANCZOS,
+            reducing_gap=2.0 if luma.mode == "L" else None,  # Pillow cannot box-reduce 16-bit
+        )
+        small = np.asarray(small, dtype=np.float32) / np.iinfo(full.dtype).max  # (h, w) in [0, 1]
+        padded = np.pad(
+            small,
+            ((g.pad_top, g.padded_height - g.height - g.pad_top), (g.pad_left, g.padded_width - g.width - g.pad_left)),
+            mode="symmetric",  # mirror, so the network sees plausible context, even for 1-px sides
+        )
+        timings["prepare"] = time.perf_counter() - started
+
+        started = time.perf_counter()
+        chroma = self.predict_chroma(padded, seeds)  # (N, 2, ph, pw)
+        chroma = chroma[:, :, g.pad_top : g.pad_top + g.height, g.pad_left : g.pad_left + g.width]
+        i0, i1, weight = _bilinear_taps(g.width, width)
+        chroma = chroma[..., i0] * (1 - weight) + chroma[..., i1] * weight  # (N, 2, h, W)
+        timings["network"] = time.perf_counter() - started
+        return ChromaPrediction(tuple(seeds), full, chroma, _bilinear_taps(g.height, height))
+
     def iter_colorize(
         self,
         image: Image.Image,
@@ -221,51 +302,18 @@ class Colorizer:
         called with (fraction done, stage). ``timings``, when given, receives seconds
         spent in ``prepare``, ``network`` and ``merge``.
         """
-        seeds = _check_seeds(seeds)
         timings = {} if timings is None else timings
         report = progress or (lambda fraction, stage: None)
-        started = time.perf_counter()
         report(0.0, "prepare")
-        luma = luma_image(image)
-        full = np.asarray(luma)  # (H, W) uint8 or uint16, the luma kept in the output
-        scale = float(np.iinfo(full.dtype).max)
-        height, width = full.shape
-        geometry = working_geometry(height, width, working_size, self.config.multiple)
-        small = luma.resize(
-            (geometry.width, geometry.height),
-            Image.Resampling.LANCZOS,
-            reducing_gap=2.0 if luma.mode == "L" else None,  # Pillow cannot box-reduce 16-bit
-        )
-        small = np.asarray(small, dtype=np.float32) / scale  # (h, w) in [0, 1]
-        g = geometry
-        padded = np.pad(
-            small,
-            ((g.pad_top, g.padded_height - g.height - g.pad_top), (g.pad_left, g.padded_width - g.width - g.pad_left)),
-            mode="symmetric",  # mirror, so the network sees plausible context, even for 1-px sides
-        )
-        timings["prepare"] = time.perf_counter() - started
-        report(0.1, "network")
-
-        started = time.perf_counter()
-        chroma = self.predict_chroma(padded, seeds)  # (N, 2, ph, pw)
-        chroma = chroma[:, :, g.pad_top : g.pad_top + g.height, g.pad_left : g.pad_left + g.width]
-        timings["network"] = time.perf_counter() - started
+        prediction = self.predict(image, seeds=seeds, working_size=working_size, timings=timings)
         report(0.5, "merge")
-
         timings["merge"] = 0.0
-        rows = max(1, STRIP_PIXELS // width)
-        chroma = torch.from_numpy(np.ascontiguousarray(chroma))
-        for index, seed in enumerate(seeds):
+        for index, seed in enumerate(prediction.seeds):
             started = time.perf_counter()
-            out = Image.new("RGB", (width, height))
-            for top in range(0, height, rows):
-                bottom = min(height, top + rows)
-                u, v = upsample_chroma_rows(chroma[index], top, bottom, height, width)  # (rows, W) each
-                y = torch.from_numpy(full[top:bottom].astype(np.float32)) / scale
-                out.paste(Image.fromarray(yuv_to_rgb8(y, u, v).numpy()), (0, top))
+            variant = prediction.merge(index)
             timings["merge"] += time.perf_counter() - started
-            report(0.5 + 0.5 * (index + 1) / len(seeds), "merge")
-            yield seed, out
+            report(0.5 + 0.5 * (index + 1) / len(prediction.seeds), "merge")
+            yield seed, variant
 
     def colorize(
         self,
@@ -295,27 +343,49 @@ def colorize_files(
     format: str = "png",
     max_pixels: int | None = DEFAULT_MAX_PIXELS,
     extra_provenance: dict | None = None,
-    on_file: Callable[[Path, list[Path]], None] | None = None,
+    workers: int | None = None,
+    timings: dict | None = None,
 ) -> list[Path]:
     """Colorize image files into ``out_dir`` as ``<stem>_seed<seed>.<ext>``, provenance embedded.
 
     Each source is opened with ``open_image`` (an unreadable one raises
-    ``ImageReadError`` before anything is written for it), colorized for all ``seeds`` in
-    one batch, and each variant is written and released before the next is merged.
-    ``on_file(source, written)`` is called after each source. Returns the written paths.
+    ``ImageReadError`` before anything is written for it) and colorized for all
+    ``seeds`` in one batch; then ``workers`` threads (default: usable cores) each merge
+    and encode one variant at a time, so at most ``workers`` full-size outputs are in
+    memory and the encoders, the slowest part, run in parallel. ``timings``, when given,
+    accumulates seconds of ``decode``, ``prepare``, ``network`` and the summed per-thread
+    ``merge`` and ``encode``. Returns the written paths, in source and seed order.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    timings = {} if timings is None else timings
+    for key in ("decode", "prepare", "network", "merge", "encode"):
+        timings.setdefault(key, 0.0)
+    workers = workers or _usable_cores()
     written: list[Path] = []
     for source in map(Path, sources):
+        started = time.perf_counter()
         image = open_image(source, max_pixels=max_pixels)
-        mine = []
-        for seed, variant in colorizer.iter_colorize(image, seeds=seeds, working_size=working_size):
+        timings["decode"] += time.perf_counter() - started
+        steps: dict = {}
+        prediction = colorizer.predict(image, seeds=seeds, working_size=working_size, timings=steps)
+        del image  # the prediction keeps the luma, which is all the merge needs
+        timings["prepare"] += steps["prepare"]
+        timings["network"] += steps["network"]
+
+        def merge_and_save(index: int) -> tuple[Path, float, float]:
+            seed = prediction.seeds[index]
+            begin = time.perf_counter()
+            variant = prediction.merge(index)
+            merged = time.perf_counter()
             dest = out_dir / f"{source.stem}_seed{seed}{FORMATS[format]}"
             record = colorizer.provenance(seed, working_size=working_size, source=source.name, **(extra_provenance or {}))
             save_variant(variant, dest, format=format, provenance=record)
-            mine.append(dest)
-        written += mine
-        if on_file:
-            on_file(source, mine)
+            return dest, merged - begin, time.perf_counter() - merged
+
+        with ThreadPoolExecutor(min(workers, len(prediction.seeds))) as pool:
+            for dest, merge_seconds, encode_seconds in pool.map(merge_and_save, range(len(prediction.seeds))):
+                written.append(dest)
+                timings["merge"] += merge_seconds
+                timings["encode"] += encode_seconds
     return written

@@ -324,8 +324,8 @@ class Trainer:
     @staticmethod
     def _to_rgb8(luma: torch.Tensor, chroma: torch.Tensor) -> np.ndarray:
         """Normalised (B, 1, c, c) luma and (B, 2, c, c) chroma to (B, c, c, 3) uint8 RGB."""
-        y = (luma[:, 0] + 1) / 2
-        return yuv_to_rgb8(y, chroma[:, 0] * U_MAX, chroma[:, 1] * V_MAX).numpy()
+        levels = ((luma[:, 0] + 1) * 127.5).numpy()
+        return yuv_to_rgb8(levels, (chroma[:, 0] * U_MAX).numpy(), (chroma[:, 1] * V_MAX).numpy())
 
     def validate(self) -> dict:
         """Validation metrics on centre crops: chroma L1, RGB PSNR, mean ΔE2000 and seed diversity (mean ΔE2000 between two seeds)."""

@@ -176,7 +176,7 @@ def curated_set_add_items(
                 label, problem, photograph_id = photograph_label(obj), photograph_problem(obj), obj.pk
             else:
                 label, problem, photograph_id = variant_label(obj), variant_problem(obj), obj.photograph_id
-            if photograph_id in covered:
+            if not problem and photograph_id in covered:
                 problem = f"already in the set (as {covered[photograph_id]})"
             if problem:
                 result.refused.append(ItemRefusal(label, problem))

@@ -243,6 +243,7 @@ def training_run_create(
     user,
     base_version: ModelVersion | None = None,
     hyperparameters: dict | None = None,
+    enqueue: bool = True,
 ) -> TrainingRun:
     """Queue a fine-tuning run of `base_version` (default: the active one) on `curated_set`.
 
@@ -250,7 +251,8 @@ def training_run_create(
     hyperparameters (defaults: FINE_TUNING_DEFAULTS), a set with usable items to train on
     and to hold out, no other run of the set queued or running. A draft set is frozen
     (its split fixed) in the same transaction; the job goes on the `training` queue once
-    that commits, with the deterministic id `training-run-<id>`.
+    that commits, with the deterministic id `training-run-<id>` — unless `enqueue` is False
+    (the caller runs it inline at once: `train_gan --curated-set … --run-now`).
     """
     if base_version is None:
         base_version = model_version_active()
@@ -280,7 +282,8 @@ def training_run_create(
         )
         run.job_id = job_id_for(run.pk)
         run.save(update_fields=["job_id"])
-        enqueue_on_commit(run)
+        if enqueue:
+            enqueue_on_commit(run)
     return run
 
 
@@ -502,7 +505,7 @@ def _remove_workdir(run: TrainingRun) -> None:
         shutil.rmtree(Path(run.checkpoint_path).parent.parent, ignore_errors=True)
 
 
-def training_run_execute(*, run_id: int) -> TrainingRun:
+def training_run_execute(*, run_id: int, progress_bar: bool = False) -> TrainingRun:
     """Run a training run (the `training` job body); idempotent: a finished run is left as it is.
 
     Marks it running (a new attempt), reads the frozen split from media storage, and
@@ -512,6 +515,7 @@ def training_run_execute(*, run_id: int) -> TrainingRun:
     base's are evaluated on the hold-out items (evaluate_gan's metrics, grayscale baseline
     beside them), sample pictures are stored, and the weights are registered as a candidate
     ModelVersion linked to the run — in one transaction with the run's success.
+    `progress_bar` shows the trainer's bar on the terminal (a run executed inline).
     """
     started = _start(run_id)
     if started is None:
@@ -521,7 +525,7 @@ def training_run_execute(*, run_id: int) -> TrainingRun:
     heartbeat.start()
     stored: list[str] = []
     try:
-        return _execute(run, attempt, stored)
+        return _execute(run, attempt, stored, progress_bar=progress_bar)
     except TrainingCancelled:
         _delete(stored)
         with transaction.atomic():
@@ -556,7 +560,7 @@ def training_run_execute(*, run_id: int) -> TrainingRun:
     return TrainingRun.objects.get(pk=run_id)
 
 
-def _execute(run: TrainingRun, attempt: int, stored: list[str]) -> TrainingRun:
+def _execute(run: TrainingRun, attempt: int, stored: list[str], *, progress_bar: bool) -> TrainingRun:
     run_id = run.pk
     values = run.hyperparameters
     base = run.base_version
@@ -622,6 +626,7 @@ def _execute(run: TrainingRun, attempt: int, stored: list[str]) -> TrainingRun:
         data_summary=summary,
         on_progress=on_progress,
         should_stop=should_stop,
+        progress_bar=progress_bar,
     )
     resumed_from = trainer.step
     start_line = f"resuming from step {resumed_from} (checkpoint {checkpoint})" if resume else f"fine-tuning {base} from its weights"
@@ -736,7 +741,10 @@ def _pid_alive(pid: int) -> bool:
 def _lost_reason(run: TrainingRun, now) -> str | None:
     """Why the run's job will never finish, or None when it is (or may be) fine."""
     job = fetch_job(run)
+    fresh = run.heartbeat_at is not None and (now - run.heartbeat_at).total_seconds() <= _heartbeat_stale()
     if job is None:
+        if run.status == Status.RUNNING and fresh:
+            return None  # executed inline (train_gan --run-now), alive
         return "its job is no longer in Redis"
     status = job.get_status()
     if status in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED, JobStatus.FINISHED):
@@ -750,7 +758,7 @@ def _lost_reason(run: TrainingRun, now) -> str | None:
                 return f"its worker {job.worker_name} stopped sending heartbeats"
             if worker.hostname == socket.gethostname() and worker.pid and not _pid_alive(worker.pid):
                 return f"its worker {job.worker_name} (pid {worker.pid}) is no longer running"
-        if run.status == Status.RUNNING and run.heartbeat_at and (now - run.heartbeat_at).total_seconds() > _heartbeat_stale():
+        if run.status == Status.RUNNING and run.heartbeat_at and not fresh:
             return f"it sent no heartbeat for {int((now - run.heartbeat_at).total_seconds())} s"
     return None
 

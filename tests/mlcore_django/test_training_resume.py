@@ -1,0 +1,72 @@
+"""Acceptance 2: a run whose worker is killed mid-way resumes from its last checkpoint; a
+run whose job vanished from Redis is found and queued again."""
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+
+from apps.mlcore.models import TrainingProgress
+from apps.mlcore.services import training_run_create, training_runs_reconcile
+from tests.colorize.helpers import ROOT, WorkerProcess, wait_for
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def training_worker(_media_root, rq_queues):
+    """A real `manage.py rqworker` on the training queue in its own process, each step slowed
+    down so the test can kill it mid-run."""
+    from django.conf import settings
+
+    worker = WorkerProcess(Path(_media_root), {"MLCORE_TRAINING_TEST_STEP_DELAY": "0.25", "OMP_NUM_THREADS": "1"})
+    worker.argv = [sys.executable, str(ROOT / "manage.py"), "rqworker", settings.RQ_QUEUE_PREFIX + "training", "--worker-class", settings.RQ_WORKER_CLASS]
+    yield worker
+    worker.stop()
+
+
+def test_a_killed_run_resumes_from_its_last_checkpoint_not_from_zero(colour_set, curator, tiny_hyperparameters, training_worker, rq_worker, rq_queues):
+    run = training_run_create(curated_set=colour_set, user=curator, hyperparameters={**tiny_hyperparameters, "epochs": 40})
+    training_worker.start()
+    wait_for(lambda: TrainingProgress.objects.filter(training_run=run, step__gte=5).exists(), timeout=120, message=f"five steps\n{training_worker.output()}")
+    os.kill(training_worker.process.pid, signal.SIGKILL)
+    training_worker.process.wait(10)
+    run.refresh_from_db()
+    killed_at = run.progress["step"]
+    assert run.status == "running" and run.attempts == 1 and 5 <= killed_at < 40
+    assert Path(run.checkpoint_path).exists()
+
+    # Reconcile sees the worker is gone and queues the run again; it resumes from its checkpoint.
+    actions = training_runs_reconcile(grace_seconds=0)
+    assert [(run_id, action) for run_id, action, _ in actions] == [(run.pk, "requeued")]
+    assert "no longer running" in actions[0][2]
+    rq_worker()
+
+    run.refresh_from_db()
+    assert run.status == "succeeded", run.error + "\n" + run.log_tail
+    assert run.attempts == 2
+    assert run.progress["resumed_from_step"] >= killed_at
+    assert f"resuming from step {run.progress['resumed_from_step']}" in run.log_tail
+    events = list(TrainingProgress.objects.filter(training_run=run).order_by("epoch"))
+    assert [e.epoch for e in events] == list(range(1, 41))  # one row per epoch, none twice
+    # The second attempt started where the first left off, not at step 0 (the epoch whose
+    # end the checkpoint preceded is reported again, and overwritten).
+    resumed = run.progress["resumed_from_step"]
+    second = [e.step for e in events if e.attempt == 2]
+    assert second and min(second) in (resumed, resumed + 1) and max(second) == 40
+    assert all(e.attempt == 1 for e in events if e.step < resumed)
+    assert run.result_version is not None
+
+
+def test_a_queued_run_whose_job_vanished_is_queued_again(colour_set, curator, tiny_hyperparameters, rq_queues):
+    run = training_run_create(curated_set=colour_set, user=curator, hyperparameters=tiny_hyperparameters)
+    rq_queues["training"].fetch_job(run.job_id).delete()  # Redis lost it
+    assert training_runs_reconcile(grace_seconds=3600) == []  # still within its grace period
+    actions = training_runs_reconcile(grace_seconds=0)
+    assert actions == [(run.pk, "requeued", "its job is no longer in Redis")]
+    run.refresh_from_db()
+    assert run.status == "queued" and "re-queued" in run.log_tail
+    assert rq_queues["training"].fetch_job(run.job_id) is not None
