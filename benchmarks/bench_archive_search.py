@@ -15,7 +15,6 @@ import hashlib
 import random
 import sys
 import time
-from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))

@@ -11,11 +11,11 @@ Rules that are not visible in the fields:
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.fields import ArrayField, DateRangeField
+from django.contrib.postgres.indexes import GinIndex, GistIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, Func, Q, Value, When
 from django.urls import reverse
 
 
@@ -93,6 +93,17 @@ class Photograph(models.Model):
     date = models.CharField(max_length=100, blank=True, help_text="EDTF, e.g. 1920~ (circa 1920), 192X, 1914/1918.")
     date_lower = models.DateField(null=True, blank=True, editable=False)
     date_upper = models.DateField(null=True, blank=True, editable=False)
+    # [date_lower, date_upper] for overlap queries on a GiST index; open ends are unbounded,
+    # an undated photograph has no range (NULL) and so matches no date filter.
+    date_range = models.GeneratedField(
+        expression=Case(
+            When(date_lower__isnull=True, date_upper__isnull=True, then=Value(None)),
+            default=Func(F("date_lower"), F("date_upper"), Value("[]"), function="daterange"),
+            output_field=DateRangeField(),
+        ),
+        output_field=DateRangeField(),
+        db_persist=True,
+    )
     description = models.TextField(blank=True)
     subjects = ArrayField(models.CharField(max_length=200), default=list, blank=True)
     place = models.CharField(max_length=255, blank=True, help_text="Spatial coverage (dc:coverage).")
@@ -140,6 +151,7 @@ class Photograph(models.Model):
             GinIndex(fields=["search_vector"], name="collections_photo_search_gin"),
             GinIndex(fields=["subjects"], name="collections_photo_subjects_gin"),
             models.Index(fields=["date_lower", "date_upper"], name="collections_photo_dates"),
+            GistIndex(fields=["date_range"], name="collections_photo_date_range"),
             models.Index(fields=["date_upper"], name="collections_photo_date_upper"),
             models.Index(fields=["rights_uri"], name="collections_photo_rights"),
             models.Index(fields=["collection", "created_at"], name="collections_photo_coll_created"),

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet
+from django.db.backends.postgresql.psycopg_any import DateRange
+from django.db.models import Count, DateField, Exists, F, Func, IntegerField, OuterRef, QuerySet
 from django.db.models.functions import Cast, ExtractYear
 from django.db.models.lookups import StartsWith
 from django.http import Http404
@@ -31,6 +32,11 @@ ORDERINGS = {
     "-date": (F("date_upper").desc(nulls_last=True), "identifier", "pk"),
     "title": ("title", "identifier", "pk"),
     "identifier": ("identifier", "pk"),
+}
+# lower()/upper() of date_range are NULL exactly where date_lower/date_upper are.
+_RANGE_ORDERINGS = {
+    "date": (Func(F("date_range"), function="lower", output_field=DateField()).asc(nulls_last=True), "identifier", "pk"),
+    "-date": (Func(F("date_range"), function="upper", output_field=DateField()).desc(nulls_last=True), "identifier", "pk"),
 }
 
 
@@ -130,10 +136,9 @@ def photograph_search(
     if collection is not None:
         photographs = photographs.filter(collection__path__startswith=collection.path)
     start, end = _year_start(date_from), _year_end(date_to)
-    if start is not None:
-        photographs = photographs.filter(Q(date_upper__gte=start) | Q(date_upper__isnull=True, date_lower__isnull=False))
-    if end is not None:
-        photographs = photographs.filter(Q(date_lower__lte=end) | Q(date_lower__isnull=True, date_upper__isnull=False))
+    if start is not None or end is not None:
+        # Overlap on the GiST-indexed range; undated photographs have no range and never match.
+        photographs = photographs.filter(date_range__overlap=DateRange(start, end, "[]"))
     if grayscale is not None:
         photographs = photographs.filter(is_grayscale=grayscale)
     if has_approved is not None:
@@ -147,7 +152,13 @@ def photograph_search(
     order = order if order in ORDERINGS else ("relevance" if q else "-created")
     if order == "relevance" and not q:
         order = "-created"
-    return photographs.order_by(*ORDERINGS[order])
+    ordering = ORDERINGS[order]
+    if order in _RANGE_ORDERINGS and (start is not None or end is not None):
+        # Same order, written on the range: PostgreSQL then fetches the overlapping rows
+        # through the GiST index and sorts them, instead of walking the date_lower index
+        # from the earliest date in the archive looking for the first matches.
+        ordering = _RANGE_ORDERINGS[order]
+    return photographs.order_by(*ordering)
 
 
 _FACET_COLUMNS = ("collection_id", "decade", "rights_uri", "is_grayscale", "has_approved_colorization")

@@ -9,10 +9,15 @@ class ColorizeConfig(AppConfig):
     def ready(self):
         # Hooks the archive's IIIF code offers to this app: variants as images of the Image
         # API, and the approved colorization as a choice in each photograph's Manifest.
+        from django.db.models.signals import post_delete
+
         from apps.collections import iiif_presentation
         from apps.collections.iiif_sources import register_image_source
 
         from .iiif import approved_colorization_for, variant_image_source
+        from .models import Variant
+        from .receivers import variant_files_delete
 
         register_image_source("variant-", variant_image_source)
         iiif_presentation.approved_colorization_for = approved_colorization_for
+        post_delete.connect(variant_files_delete, sender=Variant, dispatch_uid="colorize-variant-files")

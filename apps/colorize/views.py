@@ -40,17 +40,20 @@ def _photograph_context(request, photograph) -> dict:
     }
 
 
+def _colorize_page(request, photograph, form, *, status: int = 200):
+    return render(request, "colorize/photograph.html", {
+        **_photograph_context(request, photograph),
+        "form": form,
+        "requests": selectors.colorization_request_list(user=request.user, photograph=photograph)[:20],
+        "variants": selectors.variant_list(user=request.user, photograph=photograph),
+    }, status=status)
+
+
 @permission_required("colorize.view_variant")
 def photograph_colorize(request, pk: int):
     """A photograph's colorizations: the request form, requests with live status, the variants beside the original."""
     photograph = archive.photograph_get(user=request.user, pk=pk)
-    return render(request, "colorize/photograph.html", {
-        **_photograph_context(request, photograph),
-        "form": ColorizeOptionsForm() if selectors.can_request(request.user) else None,
-        "requests": selectors.colorization_request_list(user=request.user, photograph=photograph)[:20],
-        "variants": selectors.variant_list(user=request.user, photograph=photograph),
-        "can_review": selectors.can_review(request.user),
-    })
+    return _colorize_page(request, photograph, ColorizeOptionsForm() if selectors.can_request(request.user) else None)
 
 
 @require_POST
@@ -69,13 +72,7 @@ def request_create(request, pk: int):
         else:
             messages.success(request, f"Requested {len(created.seeds)} variant{'s' if len(created.seeds) != 1 else ''} (seeds {', '.join(map(str, created.seeds))}).")
             return redirect(_safe_next(request) or reverse("colorize:photograph", args=[photograph.pk]))
-    return render(request, "colorize/photograph.html", {
-        **_photograph_context(request, photograph),
-        "form": form,
-        "requests": selectors.colorization_request_list(user=request.user, photograph=photograph)[:20],
-        "variants": selectors.variant_list(user=request.user, photograph=photograph),
-        "can_review": selectors.can_review(request.user),
-    }, status=400)
+    return _colorize_page(request, photograph, form, status=400)
 
 
 def _safe_next(request) -> str | None:

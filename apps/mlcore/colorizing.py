@@ -6,9 +6,10 @@ files in a work folder — full-resolution PNG variants and JPEG thumbnails, pro
 embedded — with their metrics and timings. Storage and database rows stay on the colorize
 side, so a failure there can remove what was written.
 
-Metrics are measured on copies whose long side is at most METRICS_SIDE pixels: ΔE2000 on a
-100-megapixel scan would cost more than the colorization and says nothing more about the
-colours chosen.
+Metrics are measured on reduced copies: colourfulness and ΔE2000 to the original's colours
+with a long side of METRICS_SIDE pixels, the pairwise ΔE2000 between seeds (which grows with
+the square of the number of variants) at DIVERSITY_SIDE. ΔE2000 on a 100-megapixel scan
+would cost more than the colorization and says nothing more about the colours chosen.
 """
 from __future__ import annotations
 
@@ -42,7 +43,8 @@ __all__ = [
     "write_variant_as",
 ]
 
-METRICS_SIDE = 512
+METRICS_SIDE = 256
+DIVERSITY_SIDE = 128
 THUMBNAIL_SIDE = 400
 # format -> (file extension, content type) of the downloads a variant is offered in.
 DOWNLOAD_FORMATS = {
@@ -79,11 +81,23 @@ class Rendering:
     seed_diversity: float
 
 
-def _small(image: Image.Image) -> np.ndarray:
-    """An 8-bit RGB copy whose long side is at most METRICS_SIDE, as (h, w, 3)."""
+def _small(image: Image.Image, side: int = METRICS_SIDE) -> np.ndarray:
+    """An 8-bit RGB copy whose long side is at most `side`, as (h, w, 3)."""
     copy = image.convert("RGB") if image.mode != "RGB" else image.copy()
-    copy.thumbnail((METRICS_SIDE, METRICS_SIDE), Image.Resampling.BILINEAR)
+    copy.thumbnail((side, side), Image.Resampling.BILINEAR)
     return np.asarray(copy)
+
+
+def _diversity(labs: list[np.ndarray]) -> tuple[list[float], float]:
+    """Per variant, the mean ΔE2000 to its siblings; and the mean over all pairs (seed diversity)."""
+    n = len(labs)
+    if n < 2:
+        return [0.0] * n, 0.0
+    distances = np.zeros((n, n))
+    for i in range(n):
+        for j in range(i + 1, n):
+            distances[i, j] = distances[j, i] = float(metrics.delta_e2000(labs[i], labs[j]).mean())
+    return [float(row.sum() / (n - 1)) for row in distances], float(distances[np.triu_indices(n, 1)].mean())
 
 
 def _truth_rgb(image: Image.Image) -> Image.Image | None:
@@ -142,7 +156,7 @@ def colorize_master(
         report(0.1 + 0.8 * fraction, stage)
 
     variants: list[RenderedVariant] = []
-    smalls: list[np.ndarray] = []
+    labs: list[np.ndarray] = []  # CIELAB of each variant at DIVERSITY_SIDE
     timings["encode"] = 0.0
     timings["metrics"] = 0.0
     network_timings: dict = {}
@@ -159,7 +173,7 @@ def colorize_master(
 
         started = time.perf_counter()
         small = _small(rgb)
-        smalls.append(small)
+        labs.append(metrics.srgb_to_lab(_small(rgb, DIVERSITY_SIDE)))
         measured = {"colourfulness": round(metrics.colourfulness(small), 3)}
         if truth_small is not None:
             truth_colourfulness = metrics.colourfulness(truth_small)
@@ -183,10 +197,9 @@ def colorize_master(
         check_cancel()
 
     started = time.perf_counter()
-    for index, variant in enumerate(variants):
-        others = [small for other, small in enumerate(smalls) if other != index]
-        variant.metrics["diversity_to_siblings"] = round(float(np.mean([metrics.mean_delta_e2000(smalls[index], o) for o in others])), 3) if others else 0.0
-    diversity = metrics.seed_diversity(smalls)
+    to_siblings, diversity = _diversity(labs)
+    for variant, value in zip(variants, to_siblings):
+        variant.metrics["diversity_to_siblings"] = round(value, 3)
     timings["metrics"] += time.perf_counter() - started
     timings.update({key: network_timings.get(key, 0.0) for key in ("prepare", "network", "merge")})
     # The merge of each variant runs while iter_colorize is consumed, so "encode" above

@@ -89,6 +89,11 @@ def test_edtf_date_ranges_overlap_the_filter(dated, date_from, date_to, expected
 
 def test_date_order_puts_undated_last(dated):
     assert [p.date for p in search(order="date")] == ["1850/..", "1914/1918", "1920~", "192X", "1950-06-01", ""]
+    # newest first by the latest possible date; an open end counts as unknown
+    assert [p.date for p in search(order="-date")] == ["1950-06-01", "192X", "1920~", "1914/1918", "1850/..", ""]
+    # with a date filter the order is the same (it is computed on the indexed range then)
+    assert [p.date for p in search(order="date", date_from=1900)] == ["1850/..", "1914/1918", "1920~", "192X", "1950-06-01"]
+    assert [p.date for p in search(order="-date", date_to=1925)] == ["192X", "1920~", "1914/1918", "1850/.."]
 
 
 def test_collection_filter_includes_descendants(fonds):

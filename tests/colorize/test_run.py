@@ -214,3 +214,13 @@ def test_bad_arguments_are_refused_with_a_message(tiny_model, photograph, colori
         with pytest.raises(ValidationError):
             services.colorization_request_create(photograph=photograph, user=colorist, **kwargs)
     assert not ColorizationRequest.objects.exists()
+
+
+def test_deleting_a_photograph_removes_its_variant_files(tiny_model, photograph, colorist, archivist, rq_worker, media_files):
+    from apps.collections import services as archive
+
+    services.colorization_request_create(photograph=photograph, user=colorist, seeds=[1, 2])
+    rq_worker()
+    assert len(media_files()) == 4
+    archive.photograph_delete(photograph=photograph, user=archivist)
+    assert media_files() == [] and not Variant.objects.exists()

@@ -40,6 +40,7 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     length = parser.add_mutually_exclusive_group()
     length.add_argument("--epochs", type=int, default=defaults.epochs)
     length.add_argument("--steps", type=int, help="stop after this many steps instead of counting epochs")
+    parser.add_argument("--max-minutes", type=float, help="end the run normally after this much training time")
     parser.add_argument("--batch-size", type=int, default=defaults.batch_size)
     parser.add_argument("--lr-g", type=float, default=defaults.lr_g)
     parser.add_argument("--lr-d", type=float, default=defaults.lr_d)
@@ -63,6 +64,7 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sample-every", type=int, default=defaults.sample_every, help="steps (0: at the end)")
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument("--val-fraction", type=float, default=0.05)
+    parser.add_argument("--val-images", type=int, default=defaults.val_images, help="validation images scored per epoch")
     parser.add_argument("--workers", type=int, default=defaults.num_workers, help="data loader worker processes")
     parser.add_argument("--cache-mb", type=int, default=2048, help="RAM for decoded training images")
     parser.add_argument("--fp16-weights", action=argparse.BooleanOptionalAction, default=defaults.fp16_weights,
@@ -80,6 +82,7 @@ def run_train(options, *, stdout: TextIO | None = None):
     config = TrainConfig(
         epochs=options.epochs,
         steps=options.steps,
+        max_seconds=options.max_minutes * 60 if options.max_minutes else None,
         batch_size=options.batch_size,
         lr_g=options.lr_g,
         lr_d=options.lr_d,
@@ -94,6 +97,7 @@ def run_train(options, *, stdout: TextIO | None = None):
         device=options.device,
         checkpoint_every=options.checkpoint_every,
         sample_every=options.sample_every,
+        val_images=options.val_images,
         num_workers=options.workers,
         fp16_weights=options.fp16_weights,
         model_name=options.name,

@@ -1,5 +1,6 @@
-"""What fine-tuning on a curated set needs beyond ``train`` and ``evaluate``: scoring and
-comparing models on a list of ``PhotoEntry`` images instead of a folder.
+"""What fine-tuning on a curated set needs beyond ``train`` and ``evaluate``: its default
+hyperparameters, and scoring and comparing models on a list of ``PhotoEntry`` images
+instead of a folder.
 
 Training itself needs nothing new: ``Trainer(base_checkpoint=…)`` fine-tunes a generator
 and ``PhotoDataset`` reads any entries. ``evaluate.evaluate`` reads a folder, so
@@ -21,6 +22,50 @@ from .data import PhotoEntry
 from .evaluate import evaluate
 from .imageio import ImageReadError
 from .inference import Colorizer
+from .train import TrainConfig
+
+_TRAIN = TrainConfig()
+# Fine-tuning a trained generator on a curated set: a few epochs at a quarter of the
+# from-scratch learning rate, the same loss weights and stabilisers as TrainConfig's.
+# The keys after "fp16_weights" drive the discriminator and the hold-out evaluation.
+FINE_TUNING_DEFAULTS: dict = {
+    "epochs": 5,
+    "steps": None,
+    "batch_size": _TRAIN.batch_size,
+    "lr_g": 5e-5,
+    "lr_d": 5e-5,
+    "lambda_l1": _TRAIN.lambda_l1,
+    "lambda_l2": _TRAIN.lambda_l2,
+    "lambda_ms": _TRAIN.lambda_ms,
+    "adversarial": _TRAIN.adversarial,
+    "label_flip_prob": _TRAIN.label_flip_prob,
+    "instance_noise": _TRAIN.instance_noise,
+    "crop_size": _TRAIN.crop_size,
+    "seed": 0,
+    "checkpoint_every": 100,
+    "amp": _TRAIN.amp,
+    "fp16_weights": _TRAIN.fp16_weights,
+    "discriminator": {},  # DiscriminatorConfig fields; {}: the default PatchGAN
+    "eval_seeds": [0, 1, 2],
+    "eval_working_size": 256,
+    "eval_max_side": 1024,
+    "samples": 4,  # hold-out images rendered base vs candidate for people to compare
+}
+TRAIN_KEYS = tuple(key for key in FINE_TUNING_DEFAULTS if key in TrainConfig.__dataclass_fields__)
+
+
+def fine_tuning_config(hyperparameters: dict, *, device: str, model_name: str, model_version: str) -> TrainConfig:
+    """The ``TrainConfig`` of a fine-tuning run from its hyperparameters (``FINE_TUNING_DEFAULTS``
+    keys): no samples during training and no loader processes (a worker must not fork)."""
+    values = {**FINE_TUNING_DEFAULTS, **hyperparameters}
+    return TrainConfig.from_dict({
+        **{key: values[key] for key in TRAIN_KEYS},
+        "device": device,
+        "sample_every": 0,
+        "num_workers": 0,
+        "model_name": model_name,
+        "model_version": model_version,
+    })
 
 
 def _scaled_rgb(entry: PhotoEntry, max_side: int | None) -> Image.Image:

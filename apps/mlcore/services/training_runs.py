@@ -42,7 +42,8 @@ from ..gan.evaluate import COLUMNS
 from ..gan.imageio import ImageReadError
 from ..gan.inference import Colorizer
 from ..gan.networks import DiscriminatorConfig
-from ..gan.train import TrainConfig, Trainer
+from ..gan.finetune import FINE_TUNING_DEFAULTS, fine_tuning_config
+from ..gan.train import Trainer
 from ..models import CuratedSet, ModelVersion, TrainingProgress, TrainingRun
 from ..selectors import curated_set_usable_keys, model_version_active
 from .curated_sets import curated_set_freeze
@@ -57,32 +58,6 @@ LOG_LINES = 200
 CANCEL_POLL_SECONDS = 1.0
 SAMPLE_SIDE = 512
 
-# Fine-tuning defaults: a few epochs at a quarter of the from-scratch learning rate, the
-# same loss weights as the base model's training (TrainConfig's).
-_TRAIN = TrainConfig()
-FINE_TUNING_DEFAULTS: dict = {
-    "epochs": 5,
-    "steps": None,
-    "batch_size": _TRAIN.batch_size,
-    "lr_g": 5e-5,
-    "lr_d": 5e-5,
-    "lambda_l1": _TRAIN.lambda_l1,
-    "lambda_l2": _TRAIN.lambda_l2,
-    "lambda_ms": _TRAIN.lambda_ms,
-    "adversarial": _TRAIN.adversarial,
-    "label_flip_prob": _TRAIN.label_flip_prob,
-    "instance_noise": _TRAIN.instance_noise,
-    "crop_size": _TRAIN.crop_size,
-    "seed": 0,
-    "checkpoint_every": 100,
-    "amp": _TRAIN.amp,
-    "fp16_weights": _TRAIN.fp16_weights,
-    "discriminator": {},  # DiscriminatorConfig fields; {}: the default PatchGAN
-    "eval_seeds": [0, 1, 2],
-    "eval_working_size": 256,
-    "eval_max_side": 1024,
-    "samples": 4,  # hold-out images rendered base vs candidate for the model versions page
-}
 # key -> (type, minimum, maximum); None: unbounded.
 _LIMITS = {
     "epochs": (int, 1, 10_000),
@@ -107,13 +82,6 @@ _LIMITS = {
     "eval_max_side": (int, 8, 100_000),
     "samples": (int, 0, 32),
 }
-# Hyperparameters that are TrainConfig fields (the others drive evaluation).
-_TRAIN_KEYS = (
-    "epochs", "steps", "batch_size", "lr_g", "lr_d", "lambda_l1", "lambda_l2", "lambda_ms", "adversarial",
-    "label_flip_prob", "instance_noise", "crop_size", "seed", "checkpoint_every", "amp", "fp16_weights",
-)
-
-
 class TrainingCancelled(Exception):
     """The run was asked to stop."""
 
@@ -564,6 +532,8 @@ def _execute(run: TrainingRun, attempt: int, stored: list[str], *, progress_bar:
     run_id = run.pk
     values = run.hyperparameters
     base = run.base_version
+    clock = time.perf_counter()
+    timings: dict[str, float] = {}  # seconds per phase of this attempt
     split = training_data.split_entries_for(run.curated_set)
     if not split.train or not split.holdout:
         raise ValidationError(
@@ -584,16 +554,10 @@ def _execute(run: TrainingRun, attempt: int, stored: list[str], *, progress_bar:
     if not len(train_data):
         raise ValidationError("None of the training images could be read as a colour image.")
 
+    timings["data"] = time.perf_counter() - clock
     checkpoint = Path(run.checkpoint_path)
     resume = checkpoint if checkpoint.exists() else None
-    config = TrainConfig.from_dict({
-        **{key: values[key] for key in _TRAIN_KEYS},
-        "device": settings.MLCORE_DEVICE,
-        "sample_every": 0,
-        "num_workers": 0,  # no fork in the worker process (CUDA, cached models)
-        "model_name": base.name,
-        "model_version": _candidate_version(base, run_id),
-    })
+    config = fine_tuning_config(values, device=settings.MLCORE_DEVICE, model_name=base.name, model_version=_candidate_version(base, run_id))
 
     last_poll = [0.0]
     stop = [False]
@@ -629,6 +593,7 @@ def _execute(run: TrainingRun, attempt: int, stored: list[str], *, progress_bar:
         progress_bar=progress_bar,
     )
     resumed_from = trainer.step
+    timings["setup"] = time.perf_counter() - clock - timings["data"]
     start_line = f"resuming from step {resumed_from} (checkpoint {checkpoint})" if resume else f"fine-tuning {base} from its weights"
     _update(
         run_id, attempt, data_summary=summary,
@@ -636,7 +601,9 @@ def _execute(run: TrainingRun, attempt: int, stored: list[str], *, progress_bar:
                   "epoch": trainer.epoch, "resumed_from_step": resumed_from},
         log=f"{start_line}: {len(train_data)} training and {len(val_data)} hold-out images, {trainer.total_steps} steps on {trainer.device}",
     )
+    started = time.perf_counter()
     result = trainer.fit()
+    timings["training"] = time.perf_counter() - started
     if result.stopped:
         if _mine(run_id, attempt).filter(cancel_requested=True).exists():
             raise TrainingCancelled()
@@ -644,6 +611,7 @@ def _execute(run: TrainingRun, attempt: int, stored: list[str], *, progress_bar:
 
     if not _update(run_id, attempt, progress={**_progress(run_id), "stage": "evaluating"}, log=f"trained {result.step} steps; evaluating on {len(split.holdout)} hold-out items"):
         raise _Superseded()
+    started = time.perf_counter()
     device = settings.MLCORE_DEVICE
     base_colorizer = registry.colorizer_for(base)
     candidate = Colorizer.from_checkpoint(result.generator_path, device=device)
@@ -658,6 +626,9 @@ def _execute(run: TrainingRun, attempt: int, stored: list[str], *, progress_bar:
     )
     samples, names = _store_samples(run, rendered, split.labels)
     stored += names
+    timings["evaluation"] = time.perf_counter() - started
+    trained_images = (result.step - resumed_from) * values["batch_size"]
+    timings["training_images_per_second"] = trained_images / timings["training"] if timings["training"] > 0 else None
     evaluation = {
         "images": report["images"],
         "skipped": report["skipped"],
@@ -699,7 +670,8 @@ def _execute(run: TrainingRun, attempt: int, stored: list[str], *, progress_bar:
         row.status, row.finished_at, row.error = Status.SUCCEEDED, timezone.now(), ""
         row.result_version = version
         row.evaluation = _finite(evaluation)
-        row.progress = {**row.progress, "stage": "done", "eta_seconds": 0}
+        timings["total"] = time.perf_counter() - clock
+        row.progress = {**row.progress, "stage": "done", "eta_seconds": 0, "timings": _finite({k: round(v, 3) if v else v for k, v in timings.items()})}
         row.log_tail = _append(
             row.log_tail,
             f"registered candidate {version}: hold-out ΔE2000 {_fmt(evaluation['candidate'].get('delta_e2000'))} "

@@ -12,6 +12,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         cli.add_train_arguments(parser)
 
+    def run_from_argv(self, argv):
+        # `train_gan --curated-set NAME …` trains on a curated set of the archive as a TrainingRun.
+        if any(arg == "--curated-set" or arg.startswith("--curated-set=") for arg in argv[2:]):
+            from .train_curated import Command as TrainCurated
+
+            return TrainCurated().run_from_argv(argv)
+        return super().run_from_argv(argv)
+
     def handle(self, *args, **options):
         try:
             cli.run_train(argparse.Namespace(**options), stdout=self.stdout)

@@ -1,0 +1,140 @@
+"""Admin for the colorist's workflow. Changes of state go through the services (re-run, cancel,
+approve, reject), so the admin obeys the same rules as the portal and the API."""
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.html import format_html
+
+from . import services
+from .models import Annotation, ColorizationRequest, ReviewEvent, Variant
+
+
+class VariantInline(admin.TabularInline):
+    model = Variant
+    fields = ["seed", "review_state", "width", "height", "image", "metrics"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+def _each(modeladmin, request, queryset, call, done: str) -> None:
+    """`call(obj)` (a service) for every selected row; refusals are reported, the rest carry on."""
+    count = 0
+    for obj in queryset:
+        try:
+            call(obj)
+        except (ValidationError, services.ColorizationRefused) as error:
+            text = error.message if isinstance(error, services.ColorizationRefused) else " ".join(error.messages)
+            modeladmin.message_user(request, f"{obj}: {text}", messages.WARNING)
+        else:
+            count += 1
+    if count:
+        modeladmin.message_user(request, f"{done}: {count}.", messages.SUCCESS)
+
+
+@admin.register(ColorizationRequest)
+class ColorizationRequestAdmin(admin.ModelAdmin):
+    list_display = ["id", "photograph", "model_version", "status", "progress_percent", "attempts", "requested_by", "requested_at", "finished_at"]
+    list_filter = ["status", "model_version", "queue_name", "photograph__collection"]
+    search_fields = ["photograph__identifier", "photograph__title", "job_id", "error"]
+    date_hierarchy = "requested_at"
+    list_select_related = ["photograph", "model_version", "requested_by"]
+    readonly_fields = [
+        "photograph", "model_version", "seeds", "working_size", "params", "fingerprint", "status", "progress", "stage", "error",
+        "queue_name", "job_id", "attempts", "max_attempts", "timeout", "cancel_requested", "timings", "requested_by",
+        "requested_at", "queued_at", "started_at", "heartbeat_at", "finished_at",
+    ]
+    inlines = [VariantInline]
+    actions = ["rerun", "cancel"]
+
+    def has_add_permission(self, request):
+        return False  # requests are made in the portal or the API, where they are validated and enqueued
+
+    @admin.display(description="progress", ordering="progress")
+    def progress_percent(self, obj) -> str:
+        return f"{round(obj.progress * 100)} %"
+
+    @admin.action(description="Re-run the selected failed or cancelled requests", permissions=["change"])
+    def rerun(self, request, queryset):
+        _each(self, request, queryset, lambda obj: services.colorization_request_rerun(colorization_request=obj, user=request.user), "Queued again")
+
+    @admin.action(description="Cancel the selected requests", permissions=["change"])
+    def cancel(self, request, queryset):
+        _each(self, request, queryset, lambda obj: services.colorization_request_cancel(colorization_request=obj, user=request.user), "Cancelled (or asked to stop)")
+
+
+@admin.register(Variant)
+class VariantAdmin(admin.ModelAdmin):
+    list_display = ["id", "thumbnail_preview", "photograph", "seed", "review_state", "model_version", "reviewed_by", "created_at"]
+    list_filter = ["review_state", "request__model_version", "photograph__collection"]
+    search_fields = ["photograph__identifier", "photograph__title", "seed"]
+    list_select_related = ["photograph", "request__model_version", "reviewed_by"]
+    readonly_fields = [
+        "request", "photograph", "seed", "image", "image_sha256", "thumbnail", "width", "height", "provenance", "metrics",
+        "review_state", "reviewed_by", "reviewed_at", "created_at",
+    ]
+    actions = ["approve", "reject"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="model version")
+    def model_version(self, obj):
+        return obj.request.model_version
+
+    @admin.display(description="")
+    def thumbnail_preview(self, obj):
+        return format_html('<img src="{}" alt="" style="height:48px">', reverse("variant-media", args=[obj.pk, "thumbnail"]))
+
+    @admin.action(description="Approve the selected variants (one per photograph)", permissions=["review"])
+    def approve(self, request, queryset):
+        _each(self, request, queryset, lambda obj: services.variant_approve(variant=obj, user=request.user), "Approved")
+
+    @admin.action(description="Reject the selected variants", permissions=["review"])
+    def reject(self, request, queryset):
+        _each(self, request, queryset, lambda obj: services.variant_reject(variant=obj, user=request.user), "Rejected")
+
+    def has_review_permission(self, request) -> bool:
+        return request.user.has_perm("colorize.review_variant")
+
+
+@admin.register(Annotation)
+class AnnotationAdmin(admin.ModelAdmin):
+    list_display = ["id", "variant", "author", "short_text", "has_region", "created_at"]
+    list_filter = ["variant__photograph__collection"]
+    search_fields = ["text", "author__username"]
+    list_select_related = ["variant", "author"]
+    readonly_fields = ["variant", "author", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="text")
+    def short_text(self, obj) -> str:
+        return obj.text if len(obj.text) <= 80 else obj.text[:79] + "…"
+
+    @admin.display(description="region", boolean=True)
+    def has_region(self, obj) -> bool:
+        return obj.region is not None
+
+
+@admin.register(ReviewEvent)
+class ReviewEventAdmin(admin.ModelAdmin):
+    list_display = ["id", "variant", "action", "from_state", "to_state", "actor", "created_at"]
+    list_filter = ["action"]
+    list_select_related = ["variant", "actor"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False  # the history is written by the review services only
+
+    def has_delete_permission(self, request, obj=None):
+        return False
