@@ -24,6 +24,7 @@ from django.core.management import get_commands
 from django.db import connections
 
 from archive_site import embedded
+from archive_site.management.commands.ensure_admin import login_hint
 from archive_site.services import AdminAccount, admin_ensure
 
 MANAGE_PY = Path(settings.BASE_DIR) / "manage.py"
@@ -67,17 +68,22 @@ class Launcher:
     demo_data: bool = True
     out: object = sys.stdout
     children: list[Child] = field(default_factory=list)
+    # Signals received (SIGINT/SIGTERM): the run winds down when this is not empty.
+    signals: list[int] = field(default_factory=list)
 
     @property
     def base_url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
     def say(self, message: str) -> None:
-        print(message, file=self.out, flush=True)
+        self.out.write(message + "\n")
+        self.out.flush()
 
     # --- setup -------------------------------------------------------------------------------
 
     def _manage(self, *args: str) -> None:
+        if self.signals:
+            raise LaunchError("interrupted")
         self.say(f"→ manage.py {' '.join(args)}")
         result = subprocess.run([sys.executable, str(MANAGE_PY), *args])
         if result.returncode != 0:
@@ -131,7 +137,7 @@ class Launcher:
         """Poll /healthz until the database and Redis answer and a worker is registered."""
         deadline = time.monotonic() + READY_TIMEOUT_S
         last = "no answer yet"
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and not self.signals:
             if (dead := self._exited()) is not None:
                 raise LaunchError(f"the {dead.name} process exited (code {dead.process.returncode}) during start")
             try:
@@ -146,6 +152,8 @@ class Launcher:
                     return body
                 last = json.dumps(body)
             time.sleep(0.5)
+        if self.signals:
+            raise LaunchError("interrupted")
         raise LaunchError(f"the system did not become healthy within {READY_TIMEOUT_S}s: {last}")
 
     def _wait_children(self, timeout: float) -> list[Child]:
@@ -178,8 +186,6 @@ class Launcher:
     # --- the whole run ---------------------------------------------------------------------------
 
     def banner(self, account: AdminAccount) -> str:
-        from archive_site.management.commands.ensure_admin import login_hint
-
         owned = embedded.started_here()
 
         def where(variable: str, server: str) -> str:
@@ -206,29 +212,25 @@ class Launcher:
         )
 
     def run(self) -> int:
-        received: list[int] = []
-
         def on_signal(signum, frame):
-            received.append(signum)
+            self.signals.append(signum)
 
         signal.signal(signal.SIGINT, on_signal)
         signal.signal(signal.SIGTERM, on_signal)
         try:
             account = self.setup()
-            if received:
-                return 130
             self.start_web()
             self.start_worker()
             self.wait_ready()
             self.say(self.banner(account))
-            while not received:
+            while not self.signals:
                 if (dead := self._exited()) is not None:
                     raise LaunchError(f"the {dead.name} process exited unexpectedly (code {dead.process.returncode})")
                 time.sleep(0.5)
             self.say("\nStopping…")
             return 0
         except LaunchError as exc:
-            if received:  # Ctrl-C during setup also interrupts the step that was running
+            if self.signals:  # Ctrl-C during setup also interrupts the step that was running
                 self.say("\nStopping…")
                 return 130
             self.say(f"error: {exc}")

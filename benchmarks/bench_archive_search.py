@@ -83,13 +83,16 @@ def load(target: int) -> float:
             Photograph.objects.bulk_create(batch)
             batch.clear()
     Photograph.objects.bulk_create(batch)
+    return time.perf_counter() - started
+
+
+def vacuum() -> None:
+    """What autovacuum does after a bulk load or a migration: statistics and the visibility map."""
     from django.db import connection
 
     with connection.cursor() as cursor:
-        # What autovacuum does after a bulk load: statistics and the visibility map.
         cursor.execute("VACUUM ANALYZE collections_photograph")
         cursor.execute("VACUUM ANALYZE collections_collection")
-    return time.perf_counter() - started
 
 
 def timed(client, url: str, params: dict, repeat: int) -> list[float]:
@@ -121,6 +124,7 @@ def main() -> None:
     from apps.collections.models import Photograph
 
     load_s = load(args.photographs)
+    vacuum()
     total = Photograph.objects.count()
     client = Client()
     api = "/api/photographs/"

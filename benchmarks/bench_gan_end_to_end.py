@@ -58,10 +58,20 @@ def synthetic_scan(path: Path, width: int, height: int, kind: str) -> None:
         Image.fromarray(out[..., 0]).save(path)
 
 
+def peak_mb() -> float:
+    """Peak resident memory of this process in MB: VmHWM, which (unlike ru_maxrss) starts
+    afresh at exec, so the parent's memory at fork does not count."""
+    try:
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmHWM")) / 1024
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def child(args) -> None:
     """Run in a fresh process: colorize one file the way ``colorize`` does and print the time split as JSON."""
     colorize = colorizer(args.model, args.device, args.threads)
-    baseline_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    baseline_mb = peak_mb()
     with Image.open(args.child) as header:
         size, mode = header.size, header.mode
     timings: dict = {}
@@ -70,7 +80,7 @@ def child(args) -> None:
                              max_pixels=None, workers=args.workers, timings=timings)
     total = time.perf_counter() - started
     print(json.dumps({
-        **timings, "total": total, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        **timings, "total": total, "peak_mb": peak_mb(),
         "baseline_mb": baseline_mb, "mode": mode, "size": f"{size[0]}×{size[1]}",
         "output_mb": sum(p.stat().st_size for p in written) / 1e6, "model": f"{colorize.name} {colorize.version}",
     }))
@@ -117,7 +127,7 @@ def main() -> None:
         f"### End to end: one scan → {args.variants} full-resolution PNG variants ({model})",
         "",
         f"{line}. Seconds; each scan in a fresh process; merge and encode summed over the threads; "
-        "peak = ru_maxrss of that process "
+        "peak = VmHWM (peak resident memory) of that process "
         "(in brackets: above the process with torch and the model loaded).",
         "",
         "| scan | decode | prepare | network | merge | encode | total | total / (decode+network+encode) | peak MB | output MB |",

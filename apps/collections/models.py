@@ -155,6 +155,8 @@ class Photograph(models.Model):
             models.Index(fields=["date_upper"], name="collections_photo_date_upper"),
             models.Index(fields=["rights_uri"], name="collections_photo_rights"),
             models.Index(fields=["collection", "created_at"], name="collections_photo_coll_created"),
+            # Browsing a collection with its descendants in identifier order (the portal's default).
+            models.Index(fields=["identifier", "id"], name="collections_photo_identifier"),
         ]
 
     def __str__(self) -> str:

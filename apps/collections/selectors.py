@@ -93,7 +93,7 @@ def collection_tree(*, user) -> list[CollectionNode]:
     that include descendants. Two queries, whatever the size of the tree."""
     collections = list(collection_visible_to(user).order_by("title"))
     direct = dict(
-        photograph_visible_to(user).values_list("collection_id").annotate(n=Count("pk")).values_list("collection_id", "n")
+        photograph_visible_to(user).values_list("collection_id").annotate(n=Count("*")).values_list("collection_id", "n")
     )
     nodes = {c.pk: CollectionNode(collection=c) for c in collections}
     roots: list[CollectionNode] = []

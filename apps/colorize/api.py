@@ -8,8 +8,9 @@ import tempfile
 
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponseNotModified
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action, api_view, permission_classes, renderer_classes
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
@@ -66,7 +67,7 @@ def refusal_response(refusal: services.ColorizationRefused, request) -> Response
     response = error_response(status_code=status.HTTP_409_CONFLICT, code=refusal.code, message=refusal.message)
     existing = refusal.existing
     response.data["error"]["existing"] = (
-        {"id": existing.pk, "status": existing.status, "url": request.build_absolute_uri(f"/api/colorization-requests/{existing.pk}/")}
+        {"id": existing.pk, "status": existing.status, "url": request.build_absolute_uri(reverse("colorization-requests-detail", args=[existing.pk]))}
         if existing else None
     )
     return response
@@ -276,7 +277,8 @@ class ImageRenderer(BaseRenderer):
 def _file_response(variant: Variant, opened, *, content_type: str, etag: str, filename: str | None = None):
     response = FileResponse(opened, content_type=content_type, as_attachment=filename is not None, filename=filename)
     response["ETag"] = etag
-    response["Cache-Control"] = "public, max-age=86400" if selectors.variant_is_public(variant) else "private, max-age=3600"
+    # Public only while approved and published; an hour, so a withdrawn approval does not linger.
+    response["Cache-Control"] = ("public" if selectors.variant_is_public(variant) else "private") + ", max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

@@ -74,7 +74,7 @@ def colorization_request_get(*, user, pk: int) -> ColorizationRequest:
 
 
 def colorization_request_list(*, user, photograph: Photograph | None = None, status: str | None = None) -> QuerySet[ColorizationRequest]:
-    requests = colorization_request_visible_to(user).select_related("photograph", "model_version", "requested_by")
+    requests = colorization_request_visible_to(user).select_related("photograph", "model_version", "requested_by").prefetch_related("variants")
     if photograph is not None:
         requests = requests.filter(photograph=photograph)
     if status:

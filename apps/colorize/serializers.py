@@ -84,7 +84,7 @@ class ColorizationRequestSerializer(serializers.ModelSerializer):
                 "thumbnail": _absolute(self.context, reverse("variant-media", args=[v.pk, "thumbnail"])),
                 "page": _absolute(self.context, reverse("colorize:variant", args=[v.pk])),
             }
-            for v in obj.variants.order_by("pk")
+            for v in sorted(obj.variants.all(), key=lambda v: v.pk)
         ]
 
     def get_url(self, obj) -> str:

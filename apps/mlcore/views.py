@@ -7,6 +7,7 @@ import mimetypes
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -114,8 +115,6 @@ def training_run_cancel(request, pk: int):
 
 
 def _stream(field_file_or_name):
-    from django.core.files.storage import default_storage
-
     name = getattr(field_file_or_name, "name", field_file_or_name)
     if not name or not default_storage.exists(name):
         raise Http404("No such image.")

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.colorize.helpers import WorkerProcess, colour_scan, grey_scan, register_tiny_model
+
 ROLE_MIGRATIONS = (
     ("collections", "apps.collections.migrations.0003_roles"),
     ("mlcore", "apps.mlcore.migrations.0002_roles"),

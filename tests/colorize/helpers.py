@@ -18,16 +18,13 @@ from tests.mlcore.conftest import TINY, gradient_rgb, make_lively
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def register_tiny_model(path: Path, *, version: str = "0.0.1", active: bool = True, seed: int = 0):
+def register_tiny_model(path: Path, *, version: str = "0.0.1", active: bool = True):
     """A tiny generator whose colours clearly depend on the seed, registered as a ModelVersion."""
-    import torch
-
     from apps.mlcore.gan.checkpoint import save_generator
     from apps.mlcore.gan.networks import UNetGenerator
     from apps.mlcore.models import ModelVersion
     from apps.mlcore.services import model_version_register
 
-    torch.manual_seed(seed)
     save_generator(path, make_lively(UNetGenerator(TINY)), name="tiny", version=version)
     return model_version_register(weights_path=path, status=ModelVersion.Status.ACTIVE if active else ModelVersion.Status.CANDIDATE)
 

@@ -141,7 +141,7 @@ def test_the_review_queue_filters_by_collection_and_model_version(tmp_path, tiny
     here = colorize(ingest(collection, "A-1"), [1, 2])
     there = colorize(ingest(hidden_collection, "B-1"), [3])
     services.variant_reject(variant=here.variants.first(), user=colorist)
-    candidate = register_tiny_model(tmp_path / "candidate.pt", version="0.2.0", active=False, seed=5)
+    candidate = register_tiny_model(tmp_path / "candidate.pt", version="0.2.0", active=False)
     with_candidate = services.colorization_request_create(photograph=there.photograph, user=colorist, seeds=[3], model_version=candidate)
     from apps.colorize.services.runs import colorization_run
 

@@ -7,6 +7,7 @@ import torch
 from PIL import Image
 
 from apps.mlcore.gan.checkpoint import load_generator
+from apps.mlcore.gan.colorspace import normalize_chroma, normalize_luma, rgb_to_yuv
 from apps.mlcore.gan.data import EpochSampler, ImageFolderSource, folder_entries, split_entries
 from apps.mlcore.gan.inference import Colorizer
 from apps.mlcore.gan.networks import DiscriminatorConfig, GeneratorConfig
@@ -145,3 +146,14 @@ def test_mode_seeking_makes_seeds_differ(photo_folder, tmp_path):
         trainer.fit()
         diversity[weight] = trainer.validate()["seed_diversity"]
     assert diversity[1.0] > 2 * diversity[0.0] and diversity[1.0] > 1.0
+
+
+def test_crops_are_the_documented_normalised_yuv(photo_folder):
+    data = ImageFolderSource([photo_folder], crop_size=32, val_fraction=0.0).train
+    luma, chroma = data[0]  # the centre crop
+    rgb = data._rgb(0)
+    h, w, _ = rgb.shape
+    crop = rgb[(h - 32) // 2 : (h - 32) // 2 + 32, (w - 32) // 2 : (w - 32) // 2 + 32] / 255.0
+    yuv = rgb_to_yuv(crop)
+    np.testing.assert_allclose(luma[0].numpy(), normalize_luma(yuv[..., 0]), atol=1e-5)
+    np.testing.assert_allclose(chroma.numpy(), normalize_chroma(yuv[..., 1:]).transpose(2, 0, 1), atol=1e-5)

@@ -26,11 +26,16 @@ import torch
 from PIL import Image
 from torch.utils.data import Dataset, Sampler
 
-from .colorspace import normalize_chroma, normalize_luma, rgb_to_yuv
+from .colorspace import U_MAX, V_MAX, rgb_to_yuv
 from .imageio import ImageReadError, open_image
 
 # Below this standard deviation of chroma (U, V units) an image is grayscale or toned.
 MIN_CHROMA_STD = 0.012
+# 8-bit RGB -> (2Y - 1, U / 0.436, V / 0.615): the YUV definition and the network's
+# normalisation folded into one affine map, built from ``rgb_to_yuv`` itself (it is
+# linear), so a crop converts in four passes instead of twenty.
+_RGB8_TO_NETWORK = torch.from_numpy((rgb_to_yuv(np.eye(3)) * [2.0, 1 / U_MAX, 1 / V_MAX] / 255.0).astype(np.float32))
+_NETWORK_OFFSET = torch.tensor([-1.0, 0.0, 0.0])
 
 
 @dataclass(frozen=True)
@@ -153,10 +158,9 @@ class PhotoDataset(Dataset):
         crop = rgb[top : top + c, left : left + c]
         if flip:
             crop = crop[:, ::-1]
-        yuv = rgb_to_yuv(crop.astype(np.float32) / 255.0)  # (c, c, 3)
-        luma = normalize_luma(yuv[..., 0])[None]  # (1, c, c)
-        chroma = normalize_chroma(yuv[..., 1:]).transpose(2, 0, 1)  # (2, c, c)
-        return torch.from_numpy(np.ascontiguousarray(luma)), torch.from_numpy(np.ascontiguousarray(chroma))
+        pixels = torch.from_numpy(np.ascontiguousarray(crop)).float()  # (c, c, 3) RGB levels
+        network = (pixels @ _RGB8_TO_NETWORK + _NETWORK_OFFSET).permute(2, 0, 1).contiguous()  # (3, c, c)
+        return network[:1], network[1:]  # (1, c, c) luma, (2, c, c) chroma
 
 
 class EpochSampler(Sampler):

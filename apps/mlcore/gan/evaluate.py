@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -105,16 +106,26 @@ def evaluate(
         raise ValueError(f"no colour images to evaluate under {images_dir}")
     seeds = list(seeds)
     scores: dict[int, list[dict]] = {i: [] for i in range(len(entries) + 1)}
-    for done, (_, truth) in enumerate(truths):
-        grey = np.repeat(np.asarray(Image.fromarray(truth).convert("L"))[..., None], 3, axis=-1)
-        scores[0].append(_score(truth, [grey], None))
-        for index, (_, colorizer) in enumerate(entries, start=1):
-            started = time.perf_counter()
-            variants = colorizer.colorize(Image.fromarray(truth), seeds=seeds, working_size=working_size)
-            seconds = time.perf_counter() - started
-            scores[index].append(_score(truth, [np.asarray(v) for v in variants], seconds))
-        if progress:
-            progress(done + 1, len(truths))
+    # Colorizing runs here, scoring (numpy, GIL released) in threads beside it; at most
+    # two images' variants per thread wait in memory.
+    workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    pending: list[tuple[int, Future]] = []
+    with ThreadPoolExecutor(workers) as pool:
+        for done, (_, truth) in enumerate(truths):
+            grey = np.repeat(np.asarray(Image.fromarray(truth).convert("L"))[..., None], 3, axis=-1)
+            pending.append((0, pool.submit(_score, truth, [grey], None)))
+            for index, (_, colorizer) in enumerate(entries, start=1):
+                started = time.perf_counter()
+                variants = colorizer.colorize(Image.fromarray(truth), seeds=seeds, working_size=working_size)
+                seconds = time.perf_counter() - started
+                pending.append((index, pool.submit(_score, truth, [np.asarray(v) for v in variants], seconds)))
+            while len(pending) > 2 * workers * (len(entries) + 1):
+                index, future = pending.pop(0)
+                scores[index].append(future.result())
+            if progress:
+                progress(done + 1, len(truths))
+        for index, future in pending:
+            scores[index].append(future.result())
     rows = [_row("grayscale input", "grayscale", scores[0])]
     for index, (kind, colorizer) in enumerate(entries, start=1):
         label = f"{colorizer.name} {colorizer.version}" + (" (L1-only)" if kind == "l1-baseline" else "")

@@ -18,8 +18,6 @@ from collections.abc import Sequence
 from itertools import combinations
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 
 _CHUNK = 1 << 20
 # sRGB (D65) to XYZ, IEC 61966-2-1.
@@ -121,16 +119,19 @@ def ssim(rgb1: np.ndarray, rgb2: np.ndarray) -> float:
     Matches ``skimage.metrics.structural_similarity(..., gaussian_weights=True, sigma=1.5,
     use_sample_covariance=False, data_range=255, channel_axis=-1)``: statistics over the
     window positions that fit inside the image. Images under 11 px on a side use a
-    window truncated to fit.
+    window truncated to fit. Plain numpy (no thread pool of its own), so evaluation can
+    score several images in parallel threads.
     """
-    x = torch.from_numpy(np.asarray(rgb1, dtype=np.float64)).permute(2, 0, 1)[:, None]  # (3, 1, H, W)
-    y = torch.from_numpy(np.asarray(rgb2, dtype=np.float64)).permute(2, 0, 1)[:, None]
+    x = np.moveaxis(np.asarray(rgb1, dtype=np.float64), -1, 0)  # (3, H, W)
+    y = np.moveaxis(np.asarray(rgb2, dtype=np.float64), -1, 0)
     radius = min(5, (min(x.shape[-2:]) - 1) // 2)
-    taps = torch.exp(-0.5 * (torch.arange(-radius, radius + 1, dtype=torch.float64) / 1.5) ** 2)
+    taps = np.exp(-0.5 * (np.arange(-radius, radius + 1) / 1.5) ** 2)
     taps /= taps.sum()
 
-    def blur(image):  # separable Gaussian, valid positions only: (3, 1, H - 2r, W - 2r)
-        return F.conv2d(F.conv2d(image, taps.view(1, 1, 1, -1)), taps.view(1, 1, -1, 1))
+    def blur(image):  # separable Gaussian, valid positions only: (3, H - 2r, W - 2r)
+        size = 2 * radius + 1
+        rows = sum(w * image[:, k : image.shape[1] - size + 1 + k] for k, w in enumerate(taps))
+        return sum(w * rows[:, :, k : rows.shape[2] - size + 1 + k] for k, w in enumerate(taps))
 
     mu_x, mu_y = blur(x), blur(y)
     var_x = blur(x * x) - mu_x**2
@@ -138,7 +139,7 @@ def ssim(rgb1: np.ndarray, rgb2: np.ndarray) -> float:
     cov = blur(x * y) - mu_x * mu_y
     c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
     s = ((2 * mu_x * mu_y + c1) * (2 * cov + c2)) / ((mu_x**2 + mu_y**2 + c1) * (var_x + var_y + c2))
-    return float(s.mean(dim=(1, 2, 3)).mean())
+    return float(s.mean(axis=(1, 2)).mean())
 
 
 def colourfulness(rgb: np.ndarray) -> float:

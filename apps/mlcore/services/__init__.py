@@ -11,12 +11,12 @@ from .curated_sets import (
     split_keys,
 )
 from .model_versions import model_version_activate, model_version_ensure_default, model_version_register, model_version_retire
+from .training_execute import training_run_execute
 from .training_runs import (
     FINE_TUNING_DEFAULTS,
     clean_hyperparameters,
     training_run_cancel,
     training_run_create,
-    training_run_execute,
     training_runs_reconcile,
 )
 

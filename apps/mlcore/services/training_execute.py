@@ -1,0 +1,409 @@
+"""Executing a training run: what the `training` job does (`training_run_execute`)."""
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import socket
+import threading
+import time
+import uuid
+from io import BytesIO
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import connection, transaction
+from django.utils import timezone
+from rq.timeouts import JobTimeoutException
+
+from .. import registry, training_data
+from ..gan import finetune
+from ..gan.checkpoint import CheckpointError, file_sha256
+from ..gan.data import PhotoDataset
+from ..gan.evaluate import COLUMNS
+from ..gan.imageio import ImageReadError
+from ..gan.inference import Colorizer
+from ..gan.networks import DiscriminatorConfig
+from ..gan.train import Trainer
+from ..models import ModelVersion, TrainingProgress, TrainingRun
+from .model_versions import model_version_register
+from .training_runs import QUEUE, _append, _finite, _heartbeat_interval, _setting, training_dir
+
+logger = logging.getLogger(__name__)
+
+Status = TrainingRun.Status
+# should_stop() is called before every step; the database is asked at most this often.
+CANCEL_POLL_SECONDS = 1.0
+SAMPLE_SIDE = 512
+
+class TrainingCancelled(Exception):
+    """The run was asked to stop."""
+
+
+class _Superseded(Exception):
+    """The row moved on without this attempt (reconcile re-queued it, another attempt runs)."""
+
+
+def _mine(run_id: int, attempt: int):
+    return TrainingRun.objects.filter(pk=run_id, status=Status.RUNNING, attempts=attempt)
+
+
+def _update(run_id: int, attempt: int, *, log: str | None = None, **fields) -> bool:
+    """Write fields (and a log line) on the run if this attempt still owns it."""
+    with transaction.atomic():
+        row = _mine(run_id, attempt).select_for_update().first()
+        if row is None:
+            return False
+        for name, value in fields.items():
+            setattr(row, name, _finite(value) if isinstance(value, (dict, list)) else value)
+        if log:
+            row.log_tail = _append(row.log_tail, log)
+        row.heartbeat_at = timezone.now()
+        row.save(update_fields=[*fields, "log_tail", "heartbeat_at"])
+    return True
+
+
+def _start(run_id: int) -> tuple[TrainingRun, int] | None:
+    """Mark the run running for a new attempt; None when there is nothing to run."""
+    with transaction.atomic():
+        row = TrainingRun.objects.select_for_update().select_related("curated_set", "base_version").get(pk=run_id)
+        if row.is_finished:
+            return None
+        now = timezone.now()
+        if row.cancel_requested:
+            row.status, row.finished_at = Status.CANCELLED, now
+            row.progress = {**row.progress, "stage": "cancelled"}
+            row.log_tail = _append(row.log_tail, "cancelled before it started")
+            row.save(update_fields=["status", "finished_at", "progress", "log_tail"])
+            return None
+        if row.attempts >= row.max_attempts:
+            row.status, row.finished_at = Status.FAILED, now
+            row.error = row.error or f"Gave up after {row.attempts} attempts."
+            row.log_tail = _append(row.log_tail, row.error)
+            row.save(update_fields=["status", "finished_at", "error", "log_tail"])
+            return None
+        row.status = Status.RUNNING
+        row.attempts += 1
+        row.started_at = row.started_at or now
+        row.heartbeat_at = now
+        if not row.checkpoint_path:
+            # A fresh folder per run, so a database restored elsewhere never resumes from a stranger's checkpoint.
+            row.checkpoint_path = str(training_dir() / f"run-{row.pk}-{uuid.uuid4().hex[:8]}" / "checkpoints" / "last.pt")
+        row.progress = {**row.progress, "stage": "loading data", "attempt": row.attempts}
+        row.log_tail = _append(row.log_tail, f"attempt {row.attempts} of {row.max_attempts} started on {socket.gethostname()} (pid {os.getpid()})")
+        row.save(update_fields=["status", "attempts", "started_at", "heartbeat_at", "checkpoint_path", "progress", "log_tail"])
+        return row, row.attempts
+
+
+class _Heartbeat(threading.Thread):
+    """Writes heartbeat_at every few seconds while the attempt lasts (data loading,
+    long epochs, evaluation), so reconcile notices a worker that died anywhere."""
+
+    def __init__(self, run_id: int, attempt: int):
+        super().__init__(name=f"training-heartbeat-{run_id}", daemon=True)
+        self.run_id, self.attempt = run_id, attempt
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self.stopped.wait(_heartbeat_interval()):
+                _mine(self.run_id, self.attempt).update(heartbeat_at=timezone.now())
+        except Exception:
+            logger.exception("training run %s: heartbeat failed", self.run_id)
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.join()
+
+
+def _test_step_delay() -> None:
+    """Test hook: MLCORE_TRAINING_TEST_STEP_DELAY seconds of sleep before every training step,
+    so a test can watch a run in progress or kill it mid-way. Never set outside tests."""
+    delay = float(os.environ.get("MLCORE_TRAINING_TEST_STEP_DELAY", "0") or 0)
+    if delay > 0:
+        time.sleep(delay)
+
+
+def _candidate_version(base: ModelVersion, run_id: int) -> str:
+    """The next minor version of the base, as a pre-release naming the run: 1.2.0 -> 1.3.0-run.7."""
+    match = re.match(r"^(\d+)\.(\d+)\.(\d+)", base.version)
+    if match is None:
+        return f"{base.version}-run.{run_id}"
+    major, minor, _ = map(int, match.groups())
+    return f"{major}.{minor + 1}.0-run.{run_id}"
+
+
+def _base_weights(base: ModelVersion) -> Path:
+    # The registry keeps the one local copy of a version's weights (remote storage included).
+    path = registry._local_weights(base)
+    if not path.exists() or file_sha256(path) != base.weights_sha256:
+        raise registry.ModelUnavailable(f"the weights of {base} are missing or do not match their recorded sha256")
+    return path
+
+
+def _metrics_row(row: dict) -> dict:
+    return {key: row.get(key) for key, _ in COLUMNS}
+
+
+def _store_samples(run: TrainingRun, rendered, labels: dict[str, str]) -> tuple[list[dict], list[str]]:
+    """Save the base-vs-candidate pictures in media storage; returns their records and names."""
+    samples, stored = [], []
+    folder = f"training/runs/{run.pk}/samples"
+    for index, (key, pictures) in enumerate(rendered):
+        names = {}
+        for kind, picture in pictures.items():
+            buffer = BytesIO()
+            picture.convert("RGB").save(buffer, "JPEG", quality=88)
+            name = default_storage.save(f"{folder}/{index:02d}-{kind}.jpg", ContentFile(buffer.getvalue()))
+            stored.append(name)
+            names[kind] = name
+        samples.append({"item": key, "label": labels.get(key, key), "images": names})
+    return samples, stored
+
+
+def _user_message(error: BaseException, run: TrainingRun) -> str:
+    if isinstance(error, JobTimeoutException):
+        return f"The run took longer than the training queue's limit of {settings.RQ_QUEUE_SETTINGS[QUEUE]['timeout']} s."
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    if isinstance(error, (registry.ModelUnavailable, CheckpointError)):
+        return f"The base model is unavailable: {error}"
+    if isinstance(error, ImageReadError):
+        return f"A training image could not be read: {error}"
+    return f"{type(error).__name__}: {error}"
+
+
+def _remove_workdir(run: TrainingRun) -> None:
+    if run.checkpoint_path:
+        shutil.rmtree(Path(run.checkpoint_path).parent.parent, ignore_errors=True)
+
+
+def training_run_execute(*, run_id: int, progress_bar: bool = False) -> TrainingRun:
+    """Run a training run (the `training` job body); idempotent: a finished run is left as it is.
+
+    Marks it running (a new attempt), reads the frozen split from media storage, and
+    fine-tunes the base version with `Trainer`, resuming from `checkpoint_path` when an
+    earlier attempt left one. Every epoch writes a TrainingProgress row and the run's
+    progress; a cancel is noticed within about a second. Then the new weights and the
+    base's are evaluated on the hold-out items (evaluate_gan's metrics, grayscale baseline
+    beside them), sample pictures are stored, and the weights are registered as a candidate
+    ModelVersion linked to the run — in one transaction with the run's success.
+    `progress_bar` shows the trainer's bar on the terminal (a run executed inline).
+    """
+    started = _start(run_id)
+    if started is None:
+        return TrainingRun.objects.get(pk=run_id)
+    run, attempt = started
+    heartbeat = _Heartbeat(run_id, attempt)
+    heartbeat.start()
+    stored: list[str] = []
+    try:
+        return _execute(run, attempt, stored, progress_bar=progress_bar)
+    except TrainingCancelled:
+        _delete(stored)
+        with transaction.atomic():
+            row = _mine(run_id, attempt).select_for_update().first()
+            if row is not None:
+                row.status, row.finished_at = Status.CANCELLED, timezone.now()
+                row.progress = {**row.progress, "stage": "cancelled"}
+                row.log_tail = _append(row.log_tail, f"cancelled at step {row.progress.get('step', 0)} of {row.progress.get('total_steps', '?')}")
+                row.save(update_fields=["status", "finished_at", "progress", "log_tail"])
+                transaction.on_commit(lambda: _remove_workdir(row))
+    except _Superseded:
+        _delete(stored)
+        logger.warning("training run %s: attempt %s was superseded", run_id, attempt)
+    except BaseException as error:
+        _delete(stored)
+        if not isinstance(error, Exception):
+            # The worker is going down (SIGTERM, Ctrl-C): the row stays running, reconcile
+            # re-queues it and the next attempt resumes from the checkpoint.
+            _update(run_id, attempt, log=f"attempt {attempt} interrupted ({type(error).__name__}); it resumes from its last checkpoint")
+            raise
+        logger.exception("training run %s: attempt %s failed", run_id, attempt)
+        message = _user_message(error, run)
+        with transaction.atomic():
+            row = _mine(run_id, attempt).select_for_update().first()
+            if row is not None:
+                row.status, row.finished_at, row.error = Status.FAILED, timezone.now(), message
+                row.progress = {**row.progress, "stage": "failed"}
+                row.log_tail = _append(row.log_tail, f"failed: {message}")
+                row.save(update_fields=["status", "finished_at", "error", "progress", "log_tail"])
+    finally:
+        heartbeat.stop()
+    return TrainingRun.objects.get(pk=run_id)
+
+
+def _execute(run: TrainingRun, attempt: int, stored: list[str], *, progress_bar: bool) -> TrainingRun:
+    run_id = run.pk
+    values = run.hyperparameters
+    base = run.base_version
+    clock = time.perf_counter()
+    timings: dict[str, float] = {}  # seconds per phase of this attempt
+    split = training_data.split_entries_for(run.curated_set)
+    if not split.train or not split.holdout:
+        raise ValidationError(
+            f"{len(split.train)} training and {len(split.holdout)} hold-out items can serve now "
+            "(see the skipped items); the run needs at least one of each."
+        )
+    cache = int(_setting("MLCORE_TRAINING_CACHE_MB", 2048)) << 20
+    share = len(split.train) / (len(split.train) + len(split.holdout))
+    train_data = PhotoDataset(split.train, crop_size=values["crop_size"], cache_bytes=int(cache * share))
+    val_data = PhotoDataset(split.holdout, crop_size=values["crop_size"], cache_bytes=cache - int(cache * share))
+    summary = split.summary(run.curated_set)
+    summary.update(
+        train_images=len(train_data),
+        holdout_images=len(val_data),
+        skipped_grayscale=train_data.skipped["grayscale"] + val_data.skipped["grayscale"],
+        skipped_unreadable=train_data.skipped["unreadable"] + val_data.skipped["unreadable"],
+    )
+    if not len(train_data):
+        raise ValidationError("None of the training images could be read as a colour image.")
+
+    timings["data"] = time.perf_counter() - clock
+    checkpoint = Path(run.checkpoint_path)
+    resume = checkpoint if checkpoint.exists() else None
+    config = finetune.fine_tuning_config(values, device=settings.MLCORE_DEVICE, model_name=base.name, model_version=_candidate_version(base, run_id))
+
+    last_poll = [0.0]
+    stop = [False]
+
+    def should_stop() -> bool:
+        _test_step_delay()
+        now = time.monotonic()
+        if now - last_poll[0] >= CANCEL_POLL_SECONDS:
+            last_poll[0] = now
+            stop[0] = not _mine(run_id, attempt).filter(cancel_requested=False).exists()
+        return stop[0]
+
+    def on_progress(info: dict) -> None:
+        fields = {key: info[key] for key in ("epoch", "epochs", "step", "total_steps", "losses", "val", "elapsed_seconds", "eta_seconds")}
+        progress = {"stage": "training", "attempt": attempt, "resumed_from_step": resumed_from, **fields}
+        losses = " ".join(f"{k}={v:.4f}" for k, v in info["losses"].items())
+        val = " ".join(f"{k}={v:.3f}" for k, v in info["val"].items())
+        line = f"epoch {info['epoch']}/{info['epochs']} step {info['step']}/{info['total_steps']} {losses} | val {val or '—'}"
+        if _update(run_id, attempt, progress=progress, log=line):
+            TrainingProgress.objects.update_or_create(training_run_id=run_id, epoch=info["epoch"], defaults={**_finite(fields), "attempt": attempt})
+
+    trainer = Trainer(
+        config,
+        train_data=train_data,
+        val_data=val_data,
+        out_dir=checkpoint.parent.parent,
+        discriminator_config=DiscriminatorConfig.from_dict(values["discriminator"]),
+        base_checkpoint=_base_weights(base),
+        resume_from=resume,
+        data_summary=summary,
+        on_progress=on_progress,
+        should_stop=should_stop,
+        progress_bar=progress_bar,
+    )
+    resumed_from = trainer.step
+    timings["setup"] = time.perf_counter() - clock - timings["data"]
+    start_line = f"resuming from step {resumed_from} (checkpoint {checkpoint})" if resume else f"fine-tuning {base} from its weights"
+    _update(
+        run_id, attempt, data_summary=summary,
+        progress={**run.progress, "stage": "training", "attempt": attempt, "step": trainer.step, "total_steps": trainer.total_steps,
+                  "epoch": trainer.epoch, "resumed_from_step": resumed_from},
+        log=f"{start_line}: {len(train_data)} training and {len(val_data)} hold-out images, {trainer.total_steps} steps on {trainer.device}",
+    )
+    started = time.perf_counter()
+    result = trainer.fit()
+    timings["training"] = time.perf_counter() - started
+    if result.stopped:
+        if _mine(run_id, attempt).filter(cancel_requested=True).exists():
+            raise TrainingCancelled()
+        raise _Superseded()
+
+    if not _update(run_id, attempt, progress={**_progress(run_id), "stage": "evaluating"}, log=f"trained {result.step} steps; evaluating on {len(split.holdout)} hold-out items"):
+        raise _Superseded()
+    started = time.perf_counter()
+    device = settings.MLCORE_DEVICE
+    base_colorizer = registry.colorizer_for(base)
+    candidate = Colorizer.from_checkpoint(result.generator_path, device=device)
+    report = finetune.evaluate_entries(
+        [base_colorizer, candidate], split.holdout, workdir=checkpoint.parent.parent / "evaluation",
+        seeds=values["eval_seeds"], working_size=values["eval_working_size"], max_side=values["eval_max_side"], device=device,
+    )
+    grayscale_row, base_row, candidate_row = report["rows"]
+    rendered = finetune.render_comparisons(
+        {"base": base_colorizer, "candidate": candidate}, split.holdout[: values["samples"]],
+        seed=values["eval_seeds"][0], working_size=values["eval_working_size"], max_side=SAMPLE_SIDE,
+    )
+    samples, names = _store_samples(run, rendered, split.labels)
+    stored += names
+    timings["evaluation"] = time.perf_counter() - started
+    trained_images = (result.step - resumed_from) * values["batch_size"]
+    timings["training_images_per_second"] = trained_images / timings["training"] if timings["training"] > 0 else None
+    evaluation = {
+        "images": report["images"],
+        "skipped": report["skipped"],
+        "seeds": report["seeds"],
+        "working_size": report["working_size"],
+        "max_side": report["max_side"],
+        "ground_truth_colourfulness": report["ground_truth_colourfulness"],
+        "candidate": _metrics_row(candidate_row),
+        "base": _metrics_row(base_row),
+        "grayscale": _metrics_row(grayscale_row),
+        "samples": samples,
+    }
+    metrics = {
+        "holdout": evaluation["candidate"],
+        "base_holdout": evaluation["base"],
+        "grayscale_holdout": evaluation["grayscale"],
+        "holdout_images": report["images"],
+        "evaluation": {"seeds": report["seeds"], "working_size": report["working_size"], "curated_set": run.curated_set.name},
+        "training": {"steps": result.step, "epochs": result.epoch, **result.metrics.get("final", {})},
+        "training_run": run_id,
+    }
+    with transaction.atomic():
+        row = _mine(run_id, attempt).select_for_update().first()
+        if row is None:
+            raise _Superseded()
+        if row.cancel_requested:
+            raise TrainingCancelled()
+        version = model_version_register(
+            weights_path=result.generator_path,
+            name=config.model_name,
+            version=config.model_version,
+            metrics=_finite(metrics),
+            training_data=_finite({**summary, "training_run": run_id, "hyperparameters": values, "base_version": {"id": base.pk, "name": base.name, "version": base.version, "sha256": base.weights_sha256}}),
+            base_version=base,
+            created_by=row.requested_by,
+            notes=f'Fine-tuned from {base} by training run #{run_id} on curated set "{run.curated_set.name}".',
+        )
+        stored.append(version.weights.name)
+        row.status, row.finished_at, row.error = Status.SUCCEEDED, timezone.now(), ""
+        row.result_version = version
+        row.evaluation = _finite(evaluation)
+        timings["total"] = time.perf_counter() - clock
+        row.progress = {**row.progress, "stage": "done", "eta_seconds": 0, "timings": _finite({k: round(v, 3) if v else v for k, v in timings.items()})}
+        row.log_tail = _append(
+            row.log_tail,
+            f"registered candidate {version}: hold-out ΔE2000 {_fmt(evaluation['candidate'].get('delta_e2000'))} "
+            f"(base {_fmt(evaluation['base'].get('delta_e2000'))})",
+        )
+        row.save(update_fields=["status", "finished_at", "error", "result_version", "evaluation", "progress", "log_tail"])
+        transaction.on_commit(lambda: _remove_workdir(row))
+    return row
+
+
+def _fmt(value) -> str:
+    return "—" if value is None else f"{value:.2f}"
+
+
+def _progress(run_id: int) -> dict:
+    return TrainingRun.objects.values_list("progress", flat=True).get(pk=run_id)
+
+
+def _delete(names: list[str]) -> None:
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except Exception:
+            logger.exception("could not delete %s", name)
