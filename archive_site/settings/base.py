@@ -220,6 +220,7 @@ SPECTACULAR_SETTINGS = {
         "JobStatusEnum": "apps.colorize.models.ColorizationRequest.Status",  # also TrainingRun.Status
         "ReviewStateEnum": "apps.colorize.models.Variant.ReviewState",
         "ModelVersionStatusEnum": "apps.mlcore.models.ModelVersion.Status",
+        "CsvImportStatusEnum": "apps.collections.models.CsvImport.Status",
     },
 }
 
