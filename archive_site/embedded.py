@@ -67,7 +67,7 @@ def _pgserver():
 
 
 def _process_alive(pid: int | None) -> bool:
-    if not pid:
+    if not pid or pid <= 0:  # postmaster.pid holds -pid while initdb's bootstrap backend runs
         return False
     try:
         os.kill(pid, 0)
@@ -127,7 +127,12 @@ def _postmaster_pid() -> int | None:
 
 
 def _postgres_ready_uri(database: str) -> str | None:
-    info = _pgserver().utils.PostmasterInfo.read_from_pgdata(PG_DIR) if (PG_DIR / "postmaster.pid").exists() else None
+    if _postmaster_pid() is None:
+        return None
+    try:
+        info = _pgserver().utils.PostmasterInfo.read_from_pgdata(PG_DIR)
+    except (AssertionError, ValueError, OSError):  # a pid file still being written
+        return None
     if info is not None and info.is_running() and info.status == "ready":
         return info.get_uri(database=database)
     return None
@@ -139,6 +144,9 @@ def postgres_url(database: str = "postgres") -> str:
         uri = _postgres_ready_uri(database)
         if uri is not None:
             return uri
+        if _postmaster_pid() is None:
+            # Left by a crash (or an interrupted initdb); pgserver cannot parse every such file.
+            (PG_DIR / "postmaster.pid").unlink(missing_ok=True)
         # cleanup_mode=None: the server outlives this process (stop() ends it). pgserver runs
         # initdb on first use and, as root, creates the system user it runs postgres as.
         server = _pgserver().get_server(PG_DIR, cleanup_mode=None)

@@ -150,7 +150,7 @@ def main() -> None:
             made.refresh_from_db()
             model_times.append(made.timings["model"])
             job_totals.append(made.timings["total"])
-            encodes.append(made.timings["encode"] + made.timings["store"])
+            encodes.append(made.timings["encode"] + made.timings["metrics"])
             pickups.append((made.started_at - made.queued_at).total_seconds())
             assert not made.timings["model_was_loaded"], "the worker reloaded the model"
         overheads = [latency - model for latency, model in zip(latencies, model_times)]
@@ -167,7 +167,7 @@ def main() -> None:
         worker.wait(30)
 
     megapixels = width * height / 1e6
-    print(f"\nmachine: {machine()}; {dt.date.today().isoformat()}")
+    print(f"\nmachine: {machine()}; {dt.date.today().isoformat()}; load average {os.getloadavg()[0]:.1f} at the end")
     print(f"model: {model} ({model_source}), device {settings.MLCORE_DEVICE}, working size {args.working_size} px")
     print(f"scan: {width}×{height} ({megapixels:.1f} MP) grayscale JPEG; {args.seeds} variants per request (one batch)\n")
     print("| per request, one after another (n = %d) | median ms | p95 ms |\n|---|---|---|" % args.latency)
@@ -175,9 +175,10 @@ def main() -> None:
         ("request → variants ready (end to end)", latencies),
         ("model's own time (prepare + forward pass + full-res merge)", model_times),
         ("**overhead = end to end − model**", overheads),
-        ("… of which enqueue → worker picks it up", pickups),
-        ("… of which PNG + thumbnail encoding and storage", encodes),
-        ("… of which the rest of the job (read master, metrics, DB)", [t - m - e for t, m, e in zip(job_totals, model_times, encodes)]),
+        ("… enqueue → a worker starts it", pickups),
+        ("… in the job, outside the model (read master, encode PNG + thumbnail, metrics, storage, rows)", [t - m for t, m in zip(job_totals, model_times)]),
+        ("… after the job (commit seen, RQ bookkeeping, polling)", [e - p - t for e, p, t in zip(latencies, pickups, job_totals)]),
+        ("(encoding + metrics, summed over the encoding threads)", encodes),
     ]
     for label, values in rows:
         print(f"| {label} | {ms(statistics.median(values))} | {ms(percentile(values, 95))} |")

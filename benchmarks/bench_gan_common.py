@@ -21,7 +21,7 @@ sys.path.insert(0, str(BASE_DIR))
 import torch  # noqa: E402
 
 from apps.mlcore.gan.checkpoint import file_sha256, load_generator  # noqa: E402
-from apps.mlcore.gan.inference import Colorizer, select_device  # noqa: E402
+from apps.mlcore.gan.inference import Colorizer, usable_cores  # noqa: E402
 from apps.mlcore.gan.networks import GeneratorConfig, UNetGenerator  # noqa: E402
 
 
@@ -30,10 +30,6 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default="auto")
     parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice, capped to usable cores)")
     parser.add_argument("--append-to", type=Path, help="append the Markdown report to this file (e.g. docs/BENCHMARKS.md)")
-
-
-def usable_cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def machine(device: torch.device) -> str:

@@ -10,10 +10,10 @@ import io
 
 import torch
 
-from bench_gan_common import add_common_arguments, generator, machine, ms, report, timed, usable_cores
+from bench_gan_common import add_common_arguments, generator, machine, ms, report, timed
 
 from apps.mlcore.gan.checkpoint import save_generator
-from apps.mlcore.gan.inference import seeded_noise, select_device
+from apps.mlcore.gan.inference import seeded_noise, select_device, usable_cores
 from apps.mlcore.gan.networks import GeneratorConfig, UNetGenerator
 
 CANDIDATES = [

@@ -15,11 +15,11 @@ from pathlib import Path
 import torch
 from torch.utils.data import DataLoader
 
-from bench_gan_common import add_common_arguments, machine, report, usable_cores
+from bench_gan_common import add_common_arguments, machine, report
 from bench_gan_end_to_end import synthetic_scan
 
 from apps.mlcore.gan.data import EpochSampler, ImageFolderSource
-from apps.mlcore.gan.inference import select_device
+from apps.mlcore.gan.inference import select_device, usable_cores
 from apps.mlcore.gan.train import TrainConfig, Trainer
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -44,6 +45,7 @@ __all__ = [
 ]
 
 METRICS_SIDE = 256
+ENCODE_THREADS = 4  # variants encoded at once, each holding one full-size image
 DIVERSITY_SIDE = 128
 THUMBNAIL_SIDE = 400
 # format -> (file extension, content type) of the downloads a variant is offered in.
@@ -107,6 +109,33 @@ def _truth_rgb(image: Image.Image) -> Image.Image | None:
     return None
 
 
+def _write_variant(rgb: Image.Image, seed: int, record: dict, workdir: Path, truth_small: np.ndarray | None):
+    """Write one variant's PNG and thumbnail and measure it; returns it with its CIELAB copy
+    for the diversity, and the seconds spent encoding and measuring."""
+    started = time.perf_counter()
+    image_path = workdir / f"seed-{seed}.png"
+    thumbnail_path = workdir / f"seed-{seed}-thumb.jpg"
+    save_variant(rgb, image_path, format="png", provenance=record)
+    thumbnail = rgb.copy()
+    thumbnail.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.LANCZOS)
+    save_variant(thumbnail, thumbnail_path, format="jpeg", provenance=record)
+    sha256 = file_sha256(image_path)
+    encoded = time.perf_counter()
+    small = _small(rgb)
+    measured = {"colourfulness": round(metrics.colourfulness(small), 3)}
+    if truth_small is not None:
+        truth_colourfulness = metrics.colourfulness(truth_small)
+        measured["delta_e2000"] = round(metrics.mean_delta_e2000(small, truth_small), 3)
+        measured["colourfulness_original"] = round(truth_colourfulness, 3)
+        measured["colourfulness_gap"] = round(measured["colourfulness"] - truth_colourfulness, 3)
+    lab = metrics.srgb_to_lab(_small(rgb, DIVERSITY_SIDE))
+    rendered = RenderedVariant(
+        seed=seed, image_path=image_path, thumbnail_path=thumbnail_path, width=rgb.width, height=rgb.height,
+        sha256=sha256, provenance=record, metrics=measured,
+    )
+    return rendered, lab, encoded - started, time.perf_counter() - encoded
+
+
 def colorize_master(
     *,
     model_version: ModelVersion,
@@ -155,55 +184,42 @@ def colorize_master(
     def network_progress(fraction: float, stage: str) -> None:
         report(0.1 + 0.8 * fraction, stage)
 
-    variants: list[RenderedVariant] = []
-    labs: list[np.ndarray] = []  # CIELAB of each variant at DIVERSITY_SIDE
-    timings["encode"] = 0.0
-    timings["metrics"] = 0.0
+    # Each variant is encoded (PNG, thumbnail, sha256, metrics) in a thread while the next
+    # one is merged: zlib, Pillow and numpy release the GIL. At most `threads` full-size
+    # variants are held at once.
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    threads = max(1, min(ENCODE_THREADS, len(seeds), cores))
+    written: dict[int, tuple[RenderedVariant, np.ndarray, float, float]] = {}
     network_timings: dict = {}
-    for seed, rgb in colorizer.iter_colorize(image, seeds=seeds, working_size=working_size, progress=network_progress, timings=network_timings):
-        started = time.perf_counter()
-        record = colorizer.provenance(seed, working_size=working_size, **provenance)
-        image_path = workdir / f"seed-{seed}.png"
-        thumbnail_path = workdir / f"seed-{seed}-thumb.jpg"
-        save_variant(rgb, image_path, format="png", provenance=record)
-        thumbnail = rgb.copy()
-        thumbnail.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.LANCZOS)
-        save_variant(thumbnail, thumbnail_path, format="jpeg", provenance=record)
-        timings["encode"] += time.perf_counter() - started
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="colorize-encode") as pool:
+        in_flight: set[Future] = set()
 
-        started = time.perf_counter()
-        small = _small(rgb)
-        labs.append(metrics.srgb_to_lab(_small(rgb, DIVERSITY_SIDE)))
-        measured = {"colourfulness": round(metrics.colourfulness(small), 3)}
-        if truth_small is not None:
-            truth_colourfulness = metrics.colourfulness(truth_small)
-            measured["delta_e2000"] = round(metrics.mean_delta_e2000(small, truth_small), 3)
-            measured["colourfulness_original"] = round(truth_colourfulness, 3)
-            measured["colourfulness_gap"] = round(measured["colourfulness"] - truth_colourfulness, 3)
-        timings["metrics"] += time.perf_counter() - started
-        variants.append(
-            RenderedVariant(
-                seed=seed,
-                image_path=image_path,
-                thumbnail_path=thumbnail_path,
-                width=rgb.width,
-                height=rgb.height,
-                sha256=file_sha256(image_path),
-                provenance={**record, "label": AI_LABEL},
-                metrics=measured,
-            )
-        )
-        del rgb, thumbnail
-        check_cancel()
+        def collect(done) -> None:
+            for future in done:
+                rendered, lab, encode_seconds, metrics_seconds = future.result()
+                written[rendered.seed] = (rendered, lab, encode_seconds, metrics_seconds)
 
+        for seed, rgb in colorizer.iter_colorize(image, seeds=seeds, working_size=working_size, progress=network_progress, timings=network_timings):
+            record = {**colorizer.provenance(seed, working_size=working_size, **provenance), "label": AI_LABEL}
+            in_flight.add(pool.submit(_write_variant, rgb, seed, record, workdir, truth_small))
+            del rgb
+            if len(in_flight) >= threads:
+                done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+                collect(done)
+            check_cancel()
+        collect(wait(in_flight)[0])
+
+    variants = [written[seed][0] for seed in seeds]
+    labs = [written[seed][1] for seed in seeds]
+    timings["encode"] = sum(written[seed][2] for seed in seeds)  # summed over threads
+    timings["metrics"] = sum(written[seed][3] for seed in seeds)
     started = time.perf_counter()
     to_siblings, diversity = _diversity(labs)
     for variant, value in zip(variants, to_siblings):
         variant.metrics["diversity_to_siblings"] = round(value, 3)
     timings["metrics"] += time.perf_counter() - started
     timings.update({key: network_timings.get(key, 0.0) for key in ("prepare", "network", "merge")})
-    # The merge of each variant runs while iter_colorize is consumed, so "encode" above
-    # does not include it; the model's own time is prepare + network + merge.
+    # The model's own time: the merge of each variant runs while iter_colorize is consumed.
     timings["model"] = timings["prepare"] + timings["network"] + timings["merge"]
     report(0.95, "storing")
     return Rendering(variants=variants, timings={k: round(v, 4) for k, v in timings.items()}, model_was_loaded=was_loaded, seed_diversity=round(diversity, 3))

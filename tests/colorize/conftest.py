@@ -22,7 +22,7 @@ def _roles(request):
     """Transactional tests flush every table, groups included: put the roles back first."""
     marker = request.node.get_closest_marker("django_db")
     transactional = marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
-    if not transactional and "transactional_db" not in request.fixturenames and "live_server" not in request.fixturenames:
+    if not transactional and "transactional_db" not in request.fixturenames:
         return
     from django.apps import apps
 

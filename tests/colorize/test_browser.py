@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from apps.colorize.models import Annotation, Variant
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 def test_request_watch_compare_annotate_and_approve(page, live_server, login, colorist, tiny_model, photograph, worker_process):

@@ -95,3 +95,14 @@ def test_stop_ends_a_server_whose_pid_file_is_gone(var_dir):
     _embedded(var_dir, "stop")
     assert _status(var_dir)["redis"]["running"] is False
     assert _gone(postmaster)
+
+
+@pytest.mark.slow
+def test_start_recovers_from_a_stale_pid_file_left_by_a_crash(var_dir):
+    _embedded(var_dir, "stop")
+    # What an interrupted initdb leaves behind: a negative pid and no status line.
+    (var_dir / "pgdata" / "postmaster.pid").write_text(f"-999999\n{var_dir / 'pgdata'}\n1795759847\n5432\n\n\n  2290241        57\n")
+    url = json.loads(_embedded(var_dir, "start", "--json").stdout)["DATABASE_URL"]
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT 1").fetchone() == (1,)
+    _embedded(var_dir, "stop")

@@ -55,15 +55,19 @@ def test_folder_source_finds_colour_images_and_counts_the_rest(photo_folder):
     assert luma.abs().max() <= 1 and chroma.abs().max() <= 1 and chroma.std() > 0.1
 
 
-def test_split_is_fixed_by_the_keys(photo_folder):
+def test_split_is_fixed_by_the_keys(photo_folder, tmp_path):
     entries = folder_entries([photo_folder])
+    assert "nested/deeper/colour.jpg" in {e.key for e in entries}
+    moved = tmp_path / "moved"
+    photo_folder.rename(moved)
+    assert [e.key for e in folder_entries([moved])] == [e.key for e in entries]  # keys survive a move
     train, val = split_entries(entries, 0.3)
     again_train, again_val = split_entries(list(reversed(entries)), 0.3)
     assert {e.key for e in val} == {e.key for e in again_val} and len(val) >= 1
     assert {e.key for e in train} | {e.key for e in val} == {e.key for e in entries}
     assert not {e.key for e in train} & {e.key for e in val}
     # Adding images never moves an existing one across the split.
-    _, more_val = split_entries(entries + [replace(entries[0], key="/elsewhere/new.png")], 0.3)
+    _, more_val = split_entries(entries + [replace(entries[0], key="elsewhere/new.png")], 0.3)
     assert {e.key for e in val} <= {e.key for e in more_val}
 
 

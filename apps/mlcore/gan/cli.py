@@ -165,6 +165,8 @@ def run_colorize(options, *, stdout: TextIO | None = None) -> list[Path]:
         raise CommandError("--variants must be at least 1")
     seeds = options.seeds or [secrets.randbelow(2**31) for _ in range(options.variants)]
     colorizer = _load_colorizer(options.model, options.device)
+    if options.size < colorizer.config.multiple:
+        raise CommandError(f"--size must be at least {colorizer.config.multiple} for this model")
     print(f"model {colorizer.name} {colorizer.version} on {colorizer.device}, seeds {' '.join(map(str, seeds))}", file=stdout)
     written, failed = [], []
     for source in options.inputs:

@@ -12,14 +12,13 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
 from .data import MIN_CHROMA_STD, chroma_std, folder_entries
 from .imageio import DEFAULT_MAX_PIXELS, ImageReadError
-from .inference import Colorizer
+from .inference import Colorizer, usable_cores
 from .metrics import colourfulness, mean_delta_e2000, ms_per_megapixel, psnr, seed_diversity, ssim
 
 COLUMNS = (
@@ -108,7 +107,7 @@ def evaluate(
     scores: dict[int, list[dict]] = {i: [] for i in range(len(entries) + 1)}
     # Colorizing runs here, scoring (numpy, GIL released) in threads beside it; at most
     # two images' variants per thread wait in memory.
-    workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    workers = usable_cores()
     pending: list[tuple[int, Future]] = []
     with ThreadPoolExecutor(workers) as pool:
         for done, (_, truth) in enumerate(truths):

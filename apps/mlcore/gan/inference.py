@@ -48,7 +48,8 @@ DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[1] / "weights" / "default.
 Progress = Callable[[float, str], None]
 
 
-def _usable_cores() -> int:
+def usable_cores() -> int:
+    """CPU cores this process may run on (containers often show the host's count elsewhere)."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
@@ -186,7 +187,7 @@ class Colorizer:
         self.version = version
         self.weights_sha256 = weights_sha256
         if self.device.type == "cpu":
-            threads = num_threads or min(torch.get_num_threads(), _usable_cores())
+            threads = num_threads or min(torch.get_num_threads(), usable_cores())
             if threads != torch.get_num_threads():
                 torch.set_num_threads(threads)
 
@@ -361,7 +362,7 @@ def colorize_files(
     timings = {} if timings is None else timings
     for key in ("decode", "prepare", "network", "merge", "encode"):
         timings.setdefault(key, 0.0)
-    workers = workers or _usable_cores()
+    workers = workers or usable_cores()
     written: list[Path] = []
     for source in map(Path, sources):
         started = time.perf_counter()
