@@ -39,14 +39,7 @@ def _username(user) -> str | None:
 
 # --- model versions ------------------------------------------------------------------------------
 
-def _status_field(model) -> serializers.CharField:
-    # A plain string in the schema: every app's "status" enum would otherwise collide in
-    # drf-spectacular's component names.
-    return serializers.CharField(read_only=True, help_text="One of: " + ", ".join(model.Status.values) + ".")
-
-
 class ModelVersionSerializer(serializers.ModelSerializer):
-    status = _status_field(ModelVersion)
     created_by = serializers.SerializerMethodField()
     training_run = serializers.SerializerMethodField()
 
@@ -108,7 +101,6 @@ class CuratedItemSerializer(serializers.ModelSerializer):
 
 
 class CuratedSetSerializer(serializers.ModelSerializer):
-    status = _status_field(CuratedSet)
     item_count = serializers.SerializerMethodField()
     usable_count = serializers.SerializerMethodField()
     created_by = serializers.SerializerMethodField()
@@ -235,7 +227,6 @@ class TrainingProgressSerializer(serializers.ModelSerializer):
 
 
 class TrainingRunSerializer(serializers.ModelSerializer):
-    status = _status_field(TrainingRun)
     requested_by = serializers.SerializerMethodField()
     page_url = serializers.SerializerMethodField()
 

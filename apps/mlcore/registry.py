@@ -27,7 +27,8 @@ class ModelUnavailable(Exception):
     """No usable model version (none active, or its weights are missing or altered)."""
 
 
-def _local_weights(version: ModelVersion) -> Path:
+def local_weights(version: ModelVersion) -> Path:
+    """A local path to the version's weights file (a cached copy when storage is remote)."""
     storage = version.weights.storage
     try:
         return Path(storage.path(version.weights.name))
@@ -49,7 +50,7 @@ def colorizer_for(version: ModelVersion) -> Colorizer:
     with _lock:
         colorizer = _loaded.get(key)
         if colorizer is None:
-            path = _local_weights(version)
+            path = local_weights(version)
             if not path.exists():
                 raise ModelUnavailable(f"weights of {version} are missing ({version.weights.name})")
             if file_sha256(path) != version.weights_sha256:

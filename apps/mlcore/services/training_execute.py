@@ -141,7 +141,7 @@ def _candidate_version(base: ModelVersion, run_id: int) -> str:
 
 def _base_weights(base: ModelVersion) -> Path:
     # The registry keeps the one local copy of a version's weights (remote storage included).
-    path = registry._local_weights(base)
+    path = registry.local_weights(base)
     if not path.exists() or file_sha256(path) != base.weights_sha256:
         raise registry.ModelUnavailable(f"the weights of {base} are missing or do not match their recorded sha256")
     return path
