@@ -77,18 +77,32 @@ def superuser(db, django_user_model):
     return django_user_model.objects.create_superuser(username="root", password="pw-root", email="root@example.org")
 
 
+def _empty_queue(queue) -> None:
+    """Remove every job of `queue`: waiting ones and those its registries remember
+    (started, finished, failed, deferred, scheduled, canceled)."""
+    queue.empty()
+    registries = (
+        queue.started_job_registry, queue.finished_job_registry, queue.failed_job_registry,
+        queue.deferred_job_registry, queue.scheduled_job_registry, queue.canceled_job_registry,
+    )
+    for registry in registries:
+        for job_id in registry.get_job_ids(cleanup=False):
+            registry.remove(job_id, delete_job=True)
+
+
 @pytest.fixture
 def rq_queues(db):
-    """The test queues (names prefixed with RQ_QUEUE_PREFIX), emptied before and after the test."""
+    """The test queues (names prefixed with RQ_QUEUE_PREFIX), emptied before and after the
+    test, their job registries included."""
     import django_rq
     from django.conf import settings
 
     queues = {name.removeprefix(settings.RQ_QUEUE_PREFIX): django_rq.get_queue(name) for name in settings.RQ_QUEUES}
     for queue in queues.values():
-        queue.empty()
+        _empty_queue(queue)
     yield queues
     for queue in queues.values():
-        queue.empty()
+        _empty_queue(queue)
 
 
 @pytest.fixture
