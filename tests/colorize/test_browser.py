@@ -20,7 +20,7 @@ def test_request_watch_compare_annotate_and_approve(page, live_server, login, co
     expect(status.locator('[data-field="status"]')).to_have_text("Queued")
     page.evaluate("window.stillTheSamePage = true")
     worker_process()
-    expect(status.locator('[data-field="status"]')).to_have_text("Succeeded", timeout=90_000)
+    expect(status.locator('[data-field="status"]')).to_have_text("Succeeded", timeout=150_000)
     assert page.evaluate("window.stillTheSamePage") is True  # the status changed without a reload
     thumbnails = status.locator('[data-field="variants"] a')
     expect(thumbnails).to_have_count(3)

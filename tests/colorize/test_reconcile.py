@@ -90,7 +90,7 @@ def test_healthy_requests_are_left_alone(tiny_model, photograph, colorist, rq_wo
 def test_a_worker_killed_mid_job_leaves_the_request_recoverable(tiny_model, photograph, colorist, worker_process, rq_worker, media_files):
     request = services.colorization_request_create(photograph=photograph, user=colorist, seeds=[5, 6])
     worker = worker_process(COLORIZE_TEST_JOB_DELAY="60")
-    wait_for(lambda: ColorizationRequest.objects.filter(pk=request.pk, status="running").exists(), timeout=60, message=lambda: f"the worker to start the job\n{worker.output()}")
+    wait_for(lambda: ColorizationRequest.objects.filter(pk=request.pk, status="running").exists(), timeout=150, message=lambda: f"the worker to start the job\n{worker.output()}")
     worker.kill()  # SIGKILL: no cleanup, no failure handler, nothing recorded
 
     request.refresh_from_db()
