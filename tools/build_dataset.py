@@ -866,7 +866,6 @@ def build(args) -> dict:
 
     # ---- 2.-4. decode, filter, de-duplicate ------------------------------
     seen_file: dict[str, str] = {}
-    groups: dict[str, tuple[int, Candidate]] = {}
     ordered: list[Candidate] = []
     by_name = {s.name: s for s in SOURCES}
     for c in candidates:

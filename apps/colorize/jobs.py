@@ -1,17 +1,12 @@
 """RQ entry points of the colorize app: they take ids and call services (STYLE.md)."""
 from __future__ import annotations
 
-import logging
-import threading
-
-from django.db import connection
 from rq import get_current_job
+
+from archive_site.periodic import PeriodicThread
 
 from . import conf, services
 from .models import ColorizationRequest
-
-logger = logging.getLogger(__name__)
-
 
 
 class ColorizationFailed(Exception):
@@ -33,32 +28,10 @@ def run_colorization(request_id: int) -> str:
     return colorization_request.status
 
 
-class Reconciler(threading.Thread):
-    """Runs `colorization_requests_reconcile` every `interval` seconds until stopped."""
-
-    def __init__(self, interval: float):
-        super().__init__(name="colorize-reconciler", daemon=True)
-        self.interval = interval
-        self.stopped = threading.Event()
-
-    def run(self) -> None:
-        while not self.stopped.wait(self.interval):
-            try:
-                services.colorization_requests_reconcile()
-            except Exception:
-                logger.exception("periodic reconcile failed")
-            finally:
-                connection.close()
-
-    def stop(self) -> None:
-        self.stopped.set()
-        self.join()
+_reconciler: PeriodicThread | None = None
 
 
-_reconciler: Reconciler | None = None
-
-
-def start_reconciler() -> Reconciler | None:
+def start_reconciler() -> PeriodicThread | None:
     """Worker warm-up (settings.RQ_WORKER_WARMUP): reconcile every COLORIZE_RECONCILE_INTERVAL
     seconds in a daemon thread of the worker process, so lost jobs are found without a
     separate scheduler. Every worker runs one; the pass is safe to run concurrently.
@@ -66,6 +39,6 @@ def start_reconciler() -> Reconciler | None:
     global _reconciler
     interval = conf.reconcile_interval()
     if interval > 0 and (_reconciler is None or not _reconciler.is_alive()):
-        _reconciler = Reconciler(interval)
+        _reconciler = PeriodicThread("colorize-reconciler", lambda: interval, services.colorization_requests_reconcile)
         _reconciler.start()
     return _reconciler

@@ -1,16 +1,12 @@
 """RQ entry points of the model app: they take ids and call services (STYLE.md)."""
 from __future__ import annotations
 
-import logging
-import threading
-
 from django.conf import settings
-from django.db import connection
+
+from archive_site.periodic import PeriodicThread
 
 from . import services
 from .models import TrainingRun
-
-logger = logging.getLogger(__name__)
 
 
 class TrainingFailed(Exception):
@@ -25,37 +21,15 @@ def run_training(run_id: int) -> str:
     return training_run.status
 
 
-class Reconciler(threading.Thread):
-    """Runs `training_runs_reconcile` every `interval` seconds until stopped."""
-
-    def __init__(self, interval: float):
-        super().__init__(name="training-reconciler", daemon=True)
-        self.interval = interval
-        self.stopped = threading.Event()
-
-    def run(self) -> None:
-        while not self.stopped.wait(self.interval):
-            try:
-                services.training_runs_reconcile()
-            except Exception:
-                logger.exception("periodic training reconcile failed")
-            finally:
-                connection.close()
-
-    def stop(self) -> None:
-        self.stopped.set()
-        self.join()
+_reconciler: PeriodicThread | None = None
 
 
-_reconciler: Reconciler | None = None
-
-
-def start_reconciler() -> Reconciler | None:
+def start_reconciler() -> PeriodicThread | None:
     """Worker warm-up (settings.RQ_WORKER_WARMUP): re-queue or fail lost training runs every
     MLCORE_TRAINING_RECONCILE_INTERVAL seconds (default 60; 0 turns it off) in a daemon thread."""
     global _reconciler
     interval = float(getattr(settings, "MLCORE_TRAINING_RECONCILE_INTERVAL", 60))
     if interval > 0 and (_reconciler is None or not _reconciler.is_alive()):
-        _reconciler = Reconciler(interval)
+        _reconciler = PeriodicThread("training-reconciler", lambda: interval, services.training_runs_reconcile)
         _reconciler.start()
     return _reconciler

@@ -5,16 +5,17 @@ import logging
 import os
 import shutil
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from rq.timeouts import JobTimeoutException
+
+from archive_site.periodic import PeriodicThread
 
 from apps.mlcore import colorizing
 from apps.mlcore.registry import ModelUnavailable
@@ -77,29 +78,6 @@ def _start(request_id: int) -> tuple[ColorizationRequest, int] | None:
 
 def _mine(request_id: int, attempt: int):
     return ColorizationRequest.objects.filter(pk=request_id, status=Status.RUNNING, attempts=attempt)
-
-
-class _Heartbeat(threading.Thread):
-    """Writes heartbeat_at on the request every few seconds while the run lasts, so a worker
-    that dies anywhere (even on another machine) is noticed by reconcile."""
-
-    def __init__(self, request_id: int, attempt: int):
-        super().__init__(name=f"colorize-heartbeat-{request_id}", daemon=True)
-        self.request_id, self.attempt = request_id, attempt
-        self.stopped = threading.Event()
-
-    def run(self) -> None:
-        try:
-            while not self.stopped.wait(conf.heartbeat_interval()):
-                _mine(self.request_id, self.attempt).update(heartbeat_at=timezone.now())
-        except Exception:
-            logger.exception("colorization request %s: heartbeat failed", self.request_id)
-        finally:
-            connection.close()
-
-    def stop(self) -> None:
-        self.stopped.set()
-        self.join()
 
 
 def _store(colorization_request: ColorizationRequest, rendering: colorizing.Rendering, stored: list[str]) -> list[Variant]:
@@ -193,7 +171,13 @@ def colorization_run(*, request_id: int, may_retry: bool = False) -> Colorizatio
     if started is None:
         return ColorizationRequest.objects.get(pk=request_id)
     colorization_request, attempt = started
-    heartbeat = _Heartbeat(request_id, attempt)
+    # heartbeat_at moves every few seconds while the run lasts, so reconcile notices a
+    # worker that died anywhere (even on another machine).
+    heartbeat = PeriodicThread(
+        f"colorize-heartbeat-{request_id}",
+        conf.heartbeat_interval,
+        lambda: _mine(request_id, attempt).update(heartbeat_at=timezone.now()),
+    )
     heartbeat.start()
     workdir = Path(tempfile.mkdtemp(prefix=f"colorize-{request_id}-"))
     stored: list[str] = []

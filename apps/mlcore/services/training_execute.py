@@ -6,7 +6,6 @@ import os
 import re
 import shutil
 import socket
-import threading
 import time
 import uuid
 from io import BytesIO
@@ -16,9 +15,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from rq.timeouts import JobTimeoutException
+
+from archive_site.periodic import PeriodicThread
 
 from .. import registry, training_data
 from ..gan import finetune
@@ -99,29 +100,6 @@ def _start(run_id: int) -> tuple[TrainingRun, int] | None:
         return row, row.attempts
 
 
-class _Heartbeat(threading.Thread):
-    """Writes heartbeat_at every few seconds while the attempt lasts (data loading,
-    long epochs, evaluation), so reconcile notices a worker that died anywhere."""
-
-    def __init__(self, run_id: int, attempt: int):
-        super().__init__(name=f"training-heartbeat-{run_id}", daemon=True)
-        self.run_id, self.attempt = run_id, attempt
-        self.stopped = threading.Event()
-
-    def run(self) -> None:
-        try:
-            while not self.stopped.wait(_heartbeat_interval()):
-                _mine(self.run_id, self.attempt).update(heartbeat_at=timezone.now())
-        except Exception:
-            logger.exception("training run %s: heartbeat failed", self.run_id)
-        finally:
-            connection.close()
-
-    def stop(self) -> None:
-        self.stopped.set()
-        self.join()
-
-
 def _test_step_delay() -> None:
     """Test hook: MLCORE_TRAINING_TEST_STEP_DELAY seconds of sleep before every training step,
     so a test can watch a run in progress or kill it mid-way. Never set outside tests."""
@@ -200,7 +178,13 @@ def training_run_execute(*, run_id: int, progress_bar: bool = False) -> Training
     if started is None:
         return TrainingRun.objects.get(pk=run_id)
     run, attempt = started
-    heartbeat = _Heartbeat(run_id, attempt)
+    # heartbeat_at moves every few seconds while the attempt lasts (data loading, long
+    # epochs, evaluation), so reconcile notices a worker that died anywhere.
+    heartbeat = PeriodicThread(
+        f"training-heartbeat-{run_id}",
+        _heartbeat_interval,
+        lambda: _mine(run_id, attempt).update(heartbeat_at=timezone.now()),
+    )
     heartbeat.start()
     stored: list[str] = []
     try:
