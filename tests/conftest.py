@@ -80,6 +80,9 @@ def superuser(db, django_user_model):
 def _empty_queue(queue) -> None:
     """Remove every job of `queue`: waiting ones and those its registries remember
     (started, finished, failed, deferred, scheduled, canceled)."""
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job
+
     queue.empty()
     registries = (
         queue.started_job_registry, queue.finished_job_registry, queue.failed_job_registry,
@@ -87,7 +90,11 @@ def _empty_queue(queue) -> None:
     )
     for registry in registries:
         for job_id in registry.get_job_ids(cleanup=False):
-            registry.remove(job_id, delete_job=True)
+            try:
+                Job.fetch(job_id, connection=queue.connection).delete()
+            except NoSuchJobError:
+                pass  # its hash expired or went with an earlier delete
+        queue.connection.delete(registry.key)
 
 
 @pytest.fixture
