@@ -18,6 +18,12 @@ class ColorizeConfig(AppConfig):
         from .models import Variant
         from .receivers import variant_files_delete
 
+        from apps.collections.services.csv_columns import register_export_column
+
+        from .exports import annotate_approved, approved_download, approved_provenance
+
         register_image_source("variant-", variant_image_source)
+        register_export_column("ai_colorization", annotate=annotate_approved, cell=approved_download)
+        register_export_column("ai_colorization_provenance", annotate=annotate_approved, cell=approved_provenance)
         iiif_presentation.approved_colorization_for = approved_colorization_for
         post_delete.connect(variant_files_delete, sender=Variant, dispatch_uid="colorize-variant-files")

@@ -97,3 +97,20 @@ def test_annotations_keep_text_author_time_and_a_normalised_region(variants, col
             services.annotation_create(variant=variant, user=colorist, text="x", region=bad)
     with pytest.raises(ValidationError):
         services.annotation_create(variant=variant, user=colorist, text="   ")
+
+
+def test_exports_carry_the_approved_colorization_and_reimport_unchanged(variants, photograph, colorist, archivist):
+    import csv
+    import io
+
+    from apps.collections import services as archive
+
+    services.variant_approve(variant=variants[1], user=colorist)
+    out = io.StringIO()
+    archive.csv_export(photographs=Photograph.objects.filter(pk=photograph.pk), out=out)
+    row = next(csv.DictReader(io.StringIO(out.getvalue())))
+    assert row["ai_colorization"] == f"/api/media/variants/{variants[1].pk}/download/png/"
+    assert row["ai_colorization_provenance"].startswith("AI-colorized: ") and "seed 2" in row["ai_colorization_provenance"]
+    report = archive.csv_import_plan(csv_file=io.BytesIO(out.getvalue().encode()), collection=photograph.collection, user=archivist)
+    assert [r["action"] for r in report.as_dict()["rows"]] == ["unchanged"]
+    assert not report.as_dict()["errors"]

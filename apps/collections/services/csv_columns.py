@@ -1,6 +1,8 @@
 """The CSV vocabulary shared by import and export: Dublin Core column names ↔ model fields."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 # Column → Photograph field, in export order.
 DC_COLUMNS: dict[str, str] = {
     "dc:identifier": "identifier",
@@ -18,9 +20,12 @@ DC_COLUMNS: dict[str, str] = {
 }
 COLLECTION_COLUMN = "collection"
 FILE_COLUMN = "file"
-# Written by export for fixity checks, ignored by import.
-READ_ONLY_COLUMNS = ("sha256",)
+# Written by export (fixity, and what other apps add), ignored by import.
+READ_ONLY_COLUMNS: list[str] = ["sha256"]
 EXPORT_COLUMNS = [*DC_COLUMNS, COLLECTION_COLUMN, FILE_COLUMN, *READ_ONLY_COLUMNS]
+# Read-only columns other apps add to exports (the colorize app: the approved colorization):
+# name -> (annotate the export queryset, the cell of an annotated photograph).
+EXPORT_EXTENSIONS: dict[str, tuple[Callable, Callable]] = {}
 SUBJECT_SEPARATOR = "|"
 
 # Other spellings accepted on import (case-insensitive): bare names, dcterms:, field names.
@@ -36,3 +41,12 @@ ALIASES.update({"place": "dc:coverage", "rights": "dc:rights", "rights note": "r
 # Field → column, for naming the column of a validation error.
 FIELD_COLUMNS = {field: column for column, field in DC_COLUMNS.items()}
 FIELD_COLUMNS.update({"date_lower": "dc:date", "date_upper": "dc:date"})
+
+
+def register_export_column(name: str, *, annotate: Callable, cell: Callable) -> None:
+    """Add a read-only column to every export; `annotate(queryset)` adds what `cell(photograph)`
+    reads, so the export stays one query per chunk. Import ignores the column."""
+    EXPORT_EXTENSIONS[name] = (annotate, cell)
+    if name not in READ_ONLY_COLUMNS:
+        READ_ONLY_COLUMNS.append(name)
+    ALIASES[name.lower()] = name
