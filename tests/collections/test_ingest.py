@@ -172,3 +172,17 @@ def test_building_derivatives_is_idempotent_and_handles_16_bit(fonds):
 
     again = services.photograph_build_derivatives(photograph_id=photograph.pk)
     assert (again.display.name, again.thumbnail.name) == names
+
+
+def test_derivatives_whose_job_vanished_are_reenqueued_by_reconcile(fonds, rq_queues, rq_worker, django_capture_on_commit_callbacks):
+    from apps.collections.jobs import derivatives_reconcile
+
+    with django_capture_on_commit_callbacks(execute=True):
+        photograph = ingest(fonds, "lost.jpg", images.jpeg_bytes(300, 200, seed=9))
+    rq_queues["default"].empty()  # Redis lost the job
+    assert derivatives_reconcile(grace_seconds=3600) == []  # still within its grace period
+    assert derivatives_reconcile(grace_seconds=0) == [photograph.pk]
+    assert derivatives_reconcile(grace_seconds=0) == []  # queued again: left alone
+    rq_worker()
+    photograph.refresh_from_db()
+    assert photograph.derivatives_status == Photograph.DerivativesStatus.READY

@@ -1,6 +1,8 @@
-"""`manage.py reconcile_jobs`: re-queue or fail colorization requests whose job was lost."""
+"""`manage.py reconcile_jobs`: re-queue or fail colorization requests whose job was lost,
+and re-enqueue the derivatives of photographs whose job was lost."""
 from django.core.management.base import BaseCommand
 
+from apps.collections.jobs import derivatives_reconcile
 from apps.colorize import services
 
 
@@ -22,3 +24,5 @@ class Command(BaseCommand):
         for action in actions:
             self.stdout.write(f"request {action.request_id}: {action.action} ({action.reason})")
         self.stdout.write(self.style.SUCCESS(f"{len(actions)} request{'s' if len(actions) != 1 else ''} reconciled."))
+        requeued = derivatives_reconcile(**({"grace_seconds": grace} if grace is not None else {}))
+        self.stdout.write(f"{len(requeued)} photograph{'s' if len(requeued) != 1 else ''} with lost derivative jobs re-enqueued.")
