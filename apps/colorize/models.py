@@ -11,8 +11,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from archive_site.jobrows import JobRowMixin
 
-class ColorizationRequest(models.Model):
+
+class ColorizationRequest(JobRowMixin, models.Model):
     """N seeded variants of one photograph with one model version: one job on the `gpu` queue."""
 
     class Status(models.TextChoices):
@@ -67,14 +69,6 @@ class ColorizationRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Colorization #{self.pk} of photograph {self.photograph_id} ({self.status})"
-
-    @property
-    def is_active(self) -> bool:
-        return self.status in self.ACTIVE_STATUSES
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in self.FINISHED_STATUSES
 
 
 class Variant(models.Model):

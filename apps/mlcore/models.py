@@ -3,6 +3,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from archive_site.jobrows import JobRowMixin
+
 
 class ModelVersion(models.Model):
     """One trained generator: its weights, their fixity, its config, where it came from and how it scores."""
@@ -113,7 +115,7 @@ class CuratedItem(models.Model):
         return f"{self.kind}:{self.photograph_id if self.kind == self.Kind.PHOTOGRAPH else self.variant_id}"
 
 
-class TrainingRun(models.Model):
+class TrainingRun(JobRowMixin, models.Model):
     """Fine-tuning a base version on a frozen curated set: one job on the `training` queue.
 
     The row is the record: hyperparameters, progress (one TrainingProgress row per
@@ -158,14 +160,6 @@ class TrainingRun(models.Model):
 
     def __str__(self) -> str:
         return f"Training run #{self.pk} on {self.curated_set} ({self.status})"
-
-    @property
-    def is_active(self) -> bool:
-        return self.status in self.ACTIVE_STATUSES
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in self.FINISHED_STATUSES
 
 
 class TrainingProgress(models.Model):
