@@ -55,6 +55,14 @@ def test_folder_source_finds_colour_images_and_counts_the_rest(photo_folder):
     assert luma.abs().max() <= 1 and chroma.abs().max() <= 1 and chroma.std() > 0.1
 
 
+def test_load_size_sets_the_scale_crops_are_cut_from(photo_folder):
+    default = ImageFolderSource([photo_folder], crop_size=32, val_fraction=0.0).train
+    wider = ImageFolderSource([photo_folder], crop_size=32, load_size=64, val_fraction=0.0).train
+    assert min(default._rgb(0).shape[:2]) == 36  # 1.125 x the crop
+    assert min(wider._rgb(0).shape[:2]) == 64
+    assert wider[0][0].shape == (1, 32, 32)
+
+
 def test_split_is_fixed_by_the_keys(photo_folder, tmp_path):
     entries = folder_entries([photo_folder])
     assert "nested/deeper/colour.jpg" in {e.key for e in entries}

@@ -57,6 +57,9 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--noise-levels", type=int,
                         help=f"up blocks with their own noise maps (default {arch.noise_levels}, at most depth - 1; 0: input noise only)")
     parser.add_argument("--crop", type=int, default=defaults.crop_size, help="training crop size (pixels)")
+    parser.add_argument("--load-size", type=int, default=None,
+                        help="short side images are scaled to before cropping (default 1.125 × crop); "
+                             "a crop smaller than the working size keeps the inference scale with a larger value")
     parser.add_argument("--device", default=defaults.device, help="auto, cpu, cuda, cuda:1 …")
     parser.add_argument("--resume", type=Path, help="training checkpoint to continue (OUT/checkpoints/last.pt)")
     parser.add_argument("--base", type=Path, help="generator checkpoint to fine-tune (its architecture wins)")
@@ -93,6 +96,7 @@ def run_train(options, *, stdout: TextIO | None = None):
         label_flip_prob=options.label_flip,
         instance_noise=options.instance_noise,
         crop_size=options.crop,
+        load_size=options.load_size,
         seed=options.seed,
         device=options.device,
         checkpoint_every=options.checkpoint_every,
@@ -109,7 +113,7 @@ def run_train(options, *, stdout: TextIO | None = None):
                                        noise_levels=levels)
     except ValueError as error:
         raise CommandError(str(error)) from error
-    source = ImageFolderSource(options.folders, crop_size=options.crop, val_fraction=options.val_fraction,
+    source = ImageFolderSource(options.folders, crop_size=options.crop, load_size=options.load_size, val_fraction=options.val_fraction,
                                cache_bytes=options.cache_mb << 20)
     report = source.report
     print(f"{report['found']} images found: {report['train']} train, {report['val']} validation; "

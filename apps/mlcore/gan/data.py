@@ -217,6 +217,7 @@ class ImageFolderSource:
         folders: Sequence[str | os.PathLike],
         *,
         crop_size: int = 256,
+        load_size: int | None = None,
         val_fraction: float = 0.05,
         cache_bytes: int = 2 << 30,
         min_chroma_std: float = MIN_CHROMA_STD,
@@ -225,7 +226,7 @@ class ImageFolderSource:
         entries = folder_entries(folders)
         train, val = split_entries(entries, val_fraction)
         share = len(train) / max(1, len(entries))
-        common = {"crop_size": crop_size, "min_chroma_std": min_chroma_std, "threads": threads}
+        common = {"crop_size": crop_size, "load_size": load_size, "min_chroma_std": min_chroma_std, "threads": threads}
         self.train = PhotoDataset(train, cache_bytes=int(cache_bytes * share), **common)
         self.val = PhotoDataset(val, cache_bytes=cache_bytes - int(cache_bytes * share), **common)
         self.report = {

@@ -81,6 +81,7 @@ class TrainConfig:
     label_flip_prob: float = 0.05
     instance_noise: float = 0.1
     crop_size: int = 256
+    load_size: int | None = None  # short side images are scaled to before cropping (None: 1.125 × crop)
     seed: int = 0
     device: str = "auto"
     checkpoint_every: int = 1000
