@@ -18,6 +18,8 @@ from django.db import models
 from django.db.models import Case, F, Func, Q, Value, When
 from django.urls import reverse
 
+from archive_site.jobrows import JobRowMixin
+
 
 class RightsStatement(models.TextChoices):
     """The twelve RightsStatements.org statements plus the two Creative Commons public-domain tools."""
@@ -204,7 +206,7 @@ class MetadataChange(models.Model):
         return f"{self.field}: {self.old_value!r} → {self.new_value!r}"
 
 
-class CsvImport(models.Model):
+class CsvImport(JobRowMixin, models.Model):
     """A CSV import run in the background: the uploaded files, progress and the per-row report."""
 
     class Status(models.TextChoices):
@@ -212,6 +214,10 @@ class CsvImport(models.Model):
         RUNNING = "running", "Running"
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed"
+
+    ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
+    FINISHED_STATUSES = (Status.SUCCEEDED, Status.FAILED)
+    MAX_ATTEMPTS = 3
 
     collection = models.ForeignKey(
         Collection, null=True, blank=True, on_delete=models.SET_NULL, related_name="csv_imports",
@@ -228,7 +234,8 @@ class CsvImport(models.Model):
     error_count = models.PositiveIntegerField(default=0)
     report = models.JSONField(default=dict, blank=True, help_text="{'rows': [...], 'errors': [...]}")
     error_message = models.TextField(blank=True)
-    job_id = models.CharField(max_length=64, blank=True)
+    job_id = models.CharField(max_length=64, blank=True, help_text="Empty for an import run in the foreground (import_photos).")
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Runs started; reconcile re-queues a lost one up to MAX_ATTEMPTS.")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)

@@ -15,9 +15,10 @@ from django.utils import timezone
 from apps.collections import selectors as archive
 from apps.collections.models import Collection, Photograph
 from apps.mlcore.models import ModelVersion
+from archive_site.rqjobs import rq_queue
 
 from .models import Annotation, ColorizationRequest, ReviewEvent, Variant
-from .services.requests import fetch_job, rq_queue
+from .services.requests import fetch_job
 
 REVIEW_PERMISSION = "colorize.review_variant"
 

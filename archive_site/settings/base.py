@@ -127,7 +127,7 @@ RQ_WORKER_WARMUP: list[str] = [
     "apps.mlcore.registry.warm_active",  # load the active model before the first colorization
     "apps.colorize.jobs.start_reconciler",  # re-queue or fail lost colorization jobs every minute
     "apps.mlcore.jobs.start_reconciler",  # resume or fail lost training runs
-    "apps.collections.jobs.start_reconciler",  # re-enqueue lost derivative jobs
+    "apps.collections.jobs.start_reconciler",  # re-enqueue lost derivative and CSV import jobs
 ]
 # Services enqueue explicitly inside transaction.on_commit (STYLE.md), so the queue itself
 # enqueues at once and returns the job.

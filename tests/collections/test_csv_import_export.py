@@ -203,3 +203,41 @@ def test_import_list_query_count_is_bounded(fonds, archivist, n, django_assert_m
     with django_assert_max_num_queries(6):  # session, user, permissions (2), count, page
         body = client.get("/api/csv-imports/").json()
     assert body["count"] == n and "report" not in body["results"][0]
+
+
+def test_imports_whose_job_was_lost_are_requeued_then_failed_and_foreground_ones_left_alone(fonds, archivist, rq_queues, rq_worker, django_capture_on_commit_callbacks):
+    from apps.collections.jobs import csv_imports_reconcile
+
+    rows = [[f"L-{i}", f"Lost {i}", "1920", "", "", "harbour", f"{i}.png"] for i in range(3)]
+    files = zip_bytes({f"{i}.png": images.png_bytes(12 + i, 10) for i in range(3)})
+    # The worker got through the first row before it was killed: that row is in the archive.
+    first = services.csv_import_start(csv_file=upload("a.csv", csv_bytes(rows[:1])), zip_file=upload("f.zip", files), user=archivist, enqueue=False)
+    assert services.csv_import_run(csv_import_id=first.pk).created_count == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        lost = services.csv_import_start(csv_file=upload("b.csv", csv_bytes(rows)), zip_file=upload("f.zip", files), user=archivist)
+    assert lost.job_id and rq_queues["default"].fetch_job(lost.job_id) is not None
+    rq_queues["default"].fetch_job(lost.job_id).delete()
+    CsvImport.objects.filter(pk=lost.pk).update(status=CsvImport.Status.RUNNING, attempts=1)
+    foreground = services.csv_import_start(csv_file=upload("c.csv", csv_bytes(rows)), user=archivist, enqueue=False)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        actions = csv_imports_reconcile(grace_seconds=0)
+    assert [(pk, action) for pk, action, _ in actions] == [(lost.pk, "requeued")]
+    assert "no longer in Redis" in actions[0][2]
+    foreground.refresh_from_db()
+    assert foreground.status == CsvImport.Status.QUEUED  # run by import_photos itself: never reconciled
+
+    with django_capture_on_commit_callbacks(execute=True):
+        rq_worker()
+    lost.refresh_from_db()
+    assert lost.status == CsvImport.Status.SUCCEEDED and lost.attempts == 2
+    assert (lost.created_count, lost.unchanged_count, lost.error_count) == (2, 1, 0)
+    assert Photograph.objects.filter(identifier__startswith="L-").count() == 3
+
+    # Lost again after its last attempt: failed, saying what to do.
+    CsvImport.objects.filter(pk=lost.pk).update(status=CsvImport.Status.RUNNING, attempts=CsvImport.MAX_ATTEMPTS)
+    rq_queues["default"].fetch_job(lost.job_id).delete()
+    assert [(pk, action) for pk, action, _ in csv_imports_reconcile(grace_seconds=0)] == [(lost.pk, "failed")]
+    lost.refresh_from_db()
+    assert lost.status == CsvImport.Status.FAILED and lost.finished_at
+    assert lost.error_message.startswith(f"Failed after {CsvImport.MAX_ATTEMPTS} attempts") and "again" in lost.error_message

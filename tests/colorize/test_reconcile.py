@@ -8,7 +8,7 @@ from rq.job import JobStatus
 
 from apps.colorize import jobs, services
 from apps.colorize.models import ColorizationRequest
-from apps.colorize.services import requests as request_services
+from archive_site import rqjobs
 from tests.colorize.helpers import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -38,7 +38,7 @@ def test_a_failed_enqueue_after_commit_is_caught_after_the_grace_period(tiny_mod
     def redis_down(*args, **kwargs):
         raise ConnectionError("Redis is down")
 
-    monkeypatch.setattr(request_services.django_rq, "get_queue", redis_down)
+    monkeypatch.setattr(rqjobs.django_rq, "get_queue", redis_down)
     request = services.colorization_request_create(photograph=photograph, user=colorist, seeds=[1])  # committed, enqueue failed
     monkeypatch.undo()
 

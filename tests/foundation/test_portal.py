@@ -35,7 +35,7 @@ def test_navigation_shows_each_role_what_it_can_use(request, client, fixture, ex
     response = client.get("/accounts/")
     assert response.status_code == 200
     assert _nav(response) == expected
-    assert f'class="site-user__name" href="/accounts/"' in response.content.decode()
+    assert 'class="site-user__name" href="/accounts/"' in response.content.decode()
     assert f">{user.get_username()}</a>" in response.content.decode()
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from apps.mlcore.models import TrainingProgress
 from apps.mlcore.services import training_run_create, training_runs_reconcile
+from archive_site.rqjobs import JOB_GONE
 from tests.colorize.helpers import ROOT, WorkerProcess, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -66,7 +67,7 @@ def test_a_queued_run_whose_job_vanished_is_queued_again(colour_set, curator, ti
     rq_queues["training"].fetch_job(run.job_id).delete()  # Redis lost it
     assert training_runs_reconcile(grace_seconds=3600) == []  # still within its grace period
     actions = training_runs_reconcile(grace_seconds=0)
-    assert actions == [(run.pk, "requeued", "its job is no longer in Redis")]
+    assert actions == [(run.pk, "requeued", JOB_GONE)]
     run.refresh_from_db()
     assert run.status == "queued" and "re-queued" in run.log_tail
     assert rq_queues["training"].fetch_job(run.job_id) is not None

@@ -313,20 +313,19 @@ def csv_import_start(*, csv_file, zip_file=None, collection: Collection | None =
         csv_import.zip_file.save(Path(getattr(zip_file, "name", "") or "files.zip").name, _as_file(zip_file), save=False)
     csv_import.save()
     if enqueue:
-        transaction.on_commit(lambda: _enqueue(csv_import), robust=True)
+        # The job id is on the row before the enqueue, so reconcile also finds an import
+        # whose enqueue failed after commit.
+        from ..jobs import csv_import_job_id, enqueue_csv_import
+
+        csv_import.job_id = csv_import_job_id(csv_import.pk)
+        csv_import.save(update_fields=["job_id"])
+        transaction.on_commit(lambda: enqueue_csv_import(csv_import.pk), robust=True)
     return csv_import
 
 
 def _as_file(handle) -> File:
     handle.seek(0)
     return handle if isinstance(handle, File) else File(handle)
-
-
-def _enqueue(csv_import: CsvImport) -> None:
-    from ..jobs import enqueue_csv_import
-
-    job = enqueue_csv_import(csv_import.pk)
-    CsvImport.objects.filter(pk=csv_import.pk).update(job_id=job.id)
 
 
 def csv_import_run(*, csv_import_id: int, progress: Progress | None = None, file_root: Path | None = None) -> CsvImport:
@@ -338,7 +337,8 @@ def csv_import_run(*, csv_import_id: int, progress: Progress | None = None, file
             return csv_import
         csv_import.status = CsvImport.Status.RUNNING
         csv_import.started_at = timezone.now()
-        csv_import.save(update_fields=["status", "started_at"])
+        csv_import.attempts += 1
+        csv_import.save(update_fields=["status", "started_at", "attempts"])
 
     def record_progress(done: int, total: int) -> None:
         if done % 10 == 0 or done == total:

@@ -12,23 +12,14 @@ few seconds) is older than COLORIZE_HEARTBEAT_STALE.
 """
 from __future__ import annotations
 
-import logging
-import os
-import socket
 from dataclasses import dataclass
-from datetime import timedelta
 
-from django.db import transaction
-from django.utils import timezone
-from rq.job import Job, JobStatus
-from rq.worker import Worker
+from archive_site.rqjobs import lost_job_reason, reconcile_rows
 
 from .. import conf
 from ..models import ColorizationRequest
-from .requests import enqueue_on_commit, fetch_job, rq_queue
+from .requests import enqueue_on_commit, fetch_job
 from .runs import discard_request_files
-
-logger = logging.getLogger(__name__)
 
 Status = ColorizationRequest.Status
 
@@ -40,47 +31,11 @@ class ReconcileAction:
     reason: str
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _worker_dead(job: Job) -> str | None:
-    """Why the worker running `job` is dead, or None when it may be alive."""
-    if not job.worker_name:
-        return None
-    worker = Worker.find_by_key(Worker.redis_worker_namespace_prefix + job.worker_name, connection=job.connection)
-    if worker is None:
-        return f"its worker {job.worker_name} stopped sending heartbeats"
-    if worker.hostname == socket.gethostname() and worker.pid and not _pid_alive(worker.pid):
-        return f"its worker {job.worker_name} (pid {worker.pid}) is no longer running"
-    return None
-
-
 def _lost_reason(row: ColorizationRequest, now) -> str | None:
     """Why the row's job will never finish, or None when it is (or may be) fine."""
-    job = fetch_job(row)
-    if job is None:
-        return "its job is no longer in Redis (Redis was flushed or restarted, or the enqueue failed)"
-    status = job.get_status()
-    if status in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED):
-        return f"its job ended as {status.value} without recording a result"
-    if status == JobStatus.FINISHED:
-        return "its job finished without finishing the request"
-    if status == JobStatus.QUEUED and rq_queue(row.queue_name).get_job_position(job.id) is None:
-        return "its job is no longer on the queue"
-    if status == JobStatus.STARTED:
-        dead = _worker_dead(job)
-        if dead:
-            return dead
-        if row.status == Status.RUNNING and row.heartbeat_at and now - row.heartbeat_at > timedelta(seconds=conf.heartbeat_stale()):
-            return f"it sent no heartbeat for {int((now - row.heartbeat_at).total_seconds())} s"
-    return None
+    running = row.status == Status.RUNNING
+    return lost_job_reason(fetch_job(row), row.queue_name, heartbeat_at=row.heartbeat_at if running else None,
+                           stale_seconds=conf.heartbeat_stale(), now=now)
 
 
 def _requeue_or_fail(row: ColorizationRequest, reason: str, now) -> ReconcileAction:
@@ -97,31 +52,16 @@ def _requeue_or_fail(row: ColorizationRequest, reason: str, now) -> ReconcileAct
     return ReconcileAction(row.pk, "failed", reason)
 
 
+def _act(row: ColorizationRequest, reason: str, now) -> ReconcileAction:
+    action = _requeue_or_fail(row, reason, now)
+    discard_request_files(row)
+    return action
+
+
 def colorization_requests_reconcile(*, grace_seconds: int | None = None) -> list[ReconcileAction]:
     """One reconciliation pass over every queued or running request; returns what it changed.
-
     Queued requests younger than `grace_seconds` (default COLORIZE_ENQUEUE_GRACE) are left
-    alone: their enqueue may still be on its way. Safe to run from several workers at once:
-    each row is locked (others skip it) and judged on its current state.
-    """
+    alone (`archive_site.rqjobs.reconcile_rows`)."""
     grace = conf.enqueue_grace() if grace_seconds is None else grace_seconds
-    actions: list[ReconcileAction] = []
-    candidates = ColorizationRequest.objects.filter(status__in=ColorizationRequest.ACTIVE_STATUSES).order_by("pk").values_list("pk", flat=True)
-    for request_id in list(candidates):
-        now = timezone.now()
-        try:
-            with transaction.atomic():
-                row = ColorizationRequest.objects.select_for_update(skip_locked=True).filter(pk=request_id, status__in=ColorizationRequest.ACTIVE_STATUSES).first()
-                if row is None or (row.status == Status.QUEUED and now - row.queued_at < timedelta(seconds=grace)):
-                    continue
-                reason = _lost_reason(row, now)
-                if reason is None:
-                    continue
-                action = _requeue_or_fail(row, reason, now)
-                discard_request_files(row)
-        except Exception:
-            logger.exception("reconcile: colorization request %s could not be checked", request_id)
-            continue
-        logger.warning("reconcile: colorization request %s %s: %s", action.request_id, action.action, action.reason)
-        actions.append(action)
-    return actions
+    return reconcile_rows(ColorizationRequest, queued_status=Status.QUEUED, queued_since="queued_at", grace_seconds=grace,
+                          judge=_lost_reason, act=_act, label="colorization request")

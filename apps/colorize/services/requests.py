@@ -8,15 +8,17 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-import django_rq
 from redis.exceptions import RedisError
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rq import Retry
-from rq.exceptions import DuplicateJobError, NoSuchJobError
+from rq.exceptions import DuplicateJobError
 from rq.job import Job, JobStatus
+
+from archive_site.rqjobs import LIVE_JOB_STATES, enqueue_replacing
+from archive_site.rqjobs import fetch_job as _fetch
 
 from apps.collections.models import Photograph
 from apps.mlcore.models import ModelVersion
@@ -33,8 +35,6 @@ RANDOM_SEED_BOUND = 2**31
 MIN_WORKING_SIZE = 64
 MAX_WORKING_SIZE = 1024
 DEFAULT_WORKING_SIZE = 256
-# RQ job states in which a job will still run (or is running): never replaced.
-LIVE_JOB_STATES = (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED)
 
 
 class ColorizationRefused(Exception):
@@ -59,21 +59,8 @@ def job_id_for(fingerprint: str) -> str:
     return f"{settings.RQ_QUEUE_PREFIX}colorize-{fingerprint}"
 
 
-def rq_queue(queue_name: str):
-    return django_rq.get_queue(settings.RQ_QUEUE_PREFIX + queue_name)
-
-
-def _fetch(queue_name: str, job_id: str) -> Job | None:
-    try:
-        return Job.fetch(job_id, connection=rq_queue(queue_name).connection)
-    except NoSuchJobError:
-        return None
-
-
 def fetch_job(colorization_request: ColorizationRequest) -> Job | None:
     """The request's RQ job, or None when Redis no longer has it."""
-    if not colorization_request.job_id:
-        return None
     return _fetch(colorization_request.queue_name, colorization_request.job_id)
 
 
@@ -249,21 +236,14 @@ def enqueue_now(*, request_id: int, replace_job: bool = False) -> Job | None:
     if colorization_request is None:
         return None
     try:
-        queue = rq_queue(colorization_request.queue_name)
-        existing = _fetch(colorization_request.queue_name, colorization_request.job_id)
-        if existing is not None:
-            if not replace_job and existing.get_status() in LIVE_JOB_STATES and list(existing.args) == [request_id]:
-                return existing
-            existing.delete()
         retries = colorization_request.max_attempts - colorization_request.attempts - 1
-        queue_conf = settings.RQ_QUEUE_SETTINGS[colorization_request.queue_name]
-        return queue.enqueue(
+        return enqueue_replacing(
+            colorization_request.queue_name,
             "apps.colorize.jobs.run_colorization",
             request_id,
             job_id=colorization_request.job_id,
+            replace_job=replace_job,
             job_timeout=colorization_request.timeout,
-            result_ttl=queue_conf.get("result_ttl"),
-            failure_ttl=queue_conf.get("failure_ttl"),
             retry=Retry(max=retries) if retries > 0 else None,
             description=f"Colorize photograph {colorization_request.photograph_id} (request {request_id})",
             unique=True,

@@ -11,19 +11,17 @@ from __future__ import annotations
 
 import logging
 import math
-import os
-import socket
-from datetime import timedelta
 from pathlib import Path
 
-import django_rq
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from rq.exceptions import DuplicateJobError, NoSuchJobError
+from rq.exceptions import DuplicateJobError
 from rq.job import Job, JobStatus
-from rq.worker import Worker
+
+from archive_site.rqjobs import enqueue_replacing, lost_job_reason, reconcile_rows
+from archive_site.rqjobs import fetch_job as _fetch
 
 from ..gan.finetune import FINE_TUNING_DEFAULTS
 from ..gan.networks import DiscriminatorConfig
@@ -90,22 +88,13 @@ def _enqueue_grace() -> float:
     return float(_setting("MLCORE_TRAINING_ENQUEUE_GRACE", 60))
 
 
-def _queue():
-    return django_rq.get_queue(settings.RQ_QUEUE_PREFIX + QUEUE)
-
-
 def job_id_for(run_id: int) -> str:
     """The deterministic RQ job id of a run (namespaced like the queues)."""
     return f"{settings.RQ_QUEUE_PREFIX}training-run-{run_id}"
 
 
 def fetch_job(training_run: TrainingRun) -> Job | None:
-    if not training_run.job_id:
-        return None
-    try:
-        return Job.fetch(training_run.job_id, connection=_queue().connection)
-    except NoSuchJobError:
-        return None
+    return _fetch(QUEUE, training_run.job_id)
 
 
 def _finite(value):
@@ -238,21 +227,13 @@ def enqueue_now(*, run_id: int, replace_job: bool = False) -> Job | None:
     run = TrainingRun.objects.filter(pk=run_id, status=Status.QUEUED).first()
     if run is None:
         return None
-    queue_conf = settings.RQ_QUEUE_SETTINGS[QUEUE]
     try:
-        existing = fetch_job(run)
-        if existing is not None:
-            live = existing.get_status() in (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED)
-            if live and not replace_job:
-                return existing
-            existing.delete()
-        return _queue().enqueue(
+        return enqueue_replacing(
+            QUEUE,
             "apps.mlcore.jobs.run_training",
             run_id,
             job_id=run.job_id,
-            job_timeout=queue_conf["timeout"],
-            result_ttl=queue_conf.get("result_ttl"),
-            failure_ttl=queue_conf.get("failure_ttl"),
+            replace_job=replace_job,
             description=f"Training run {run_id}: fine-tune {run.base_version_id} on curated set {run.curated_set_id}",
             unique=True,
         )
@@ -308,73 +289,36 @@ def _append(log_tail: str, text: str) -> str:
 
 # --- reconcile ---------------------------------------------------------------------------------
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _lost_reason(run: TrainingRun, now) -> str | None:
     """Why the run's job will never finish, or None when it is (or may be) fine."""
     job = fetch_job(run)
-    fresh = run.heartbeat_at is not None and (now - run.heartbeat_at).total_seconds() <= _heartbeat_stale()
-    if job is None:
-        if run.status == Status.RUNNING and fresh:
-            return None  # executed inline (train_gan --run-now), alive
-        return "its job is no longer in Redis"
-    status = job.get_status()
-    if status in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED, JobStatus.FINISHED):
-        return f"its job ended as {status.value} without finishing the run"
-    if status == JobStatus.QUEUED and _queue().get_job_position(job.id) is None:
-        return "its job is no longer on the queue"
-    if status == JobStatus.STARTED:
-        if job.worker_name:
-            worker = Worker.find_by_key(Worker.redis_worker_namespace_prefix + job.worker_name, connection=job.connection)
-            if worker is None:
-                return f"its worker {job.worker_name} stopped sending heartbeats"
-            if worker.hostname == socket.gethostname() and worker.pid and not _pid_alive(worker.pid):
-                return f"its worker {job.worker_name} (pid {worker.pid}) is no longer running"
-        if run.status == Status.RUNNING and run.heartbeat_at and not fresh:
-            return f"it sent no heartbeat for {int((now - run.heartbeat_at).total_seconds())} s"
-    return None
+    running = run.status == Status.RUNNING
+    if job is None and running and run.heartbeat_at and (now - run.heartbeat_at).total_seconds() <= _heartbeat_stale():
+        return None  # executed inline (train_gan --run-now), alive
+    return lost_job_reason(job, QUEUE, heartbeat_at=run.heartbeat_at if running else None, stale_seconds=_heartbeat_stale(), now=now)
+
+
+def _requeue_or_fail(run: TrainingRun, reason: str, now) -> tuple[int, str, str]:
+    if run.attempts < run.max_attempts and not run.cancel_requested:
+        action = "requeued"
+        run.status, run.queued_at = Status.QUEUED, now
+        run.progress = {**run.progress, "stage": "re-queued"}
+        run.log_tail = _append(run.log_tail, f"re-queued: {reason}; it resumes from its last checkpoint")
+        enqueue_on_commit(run, replace_job=True)
+    else:
+        action = "cancelled" if run.cancel_requested else "failed"
+        run.status, run.finished_at = (Status.CANCELLED if run.cancel_requested else Status.FAILED), now
+        if action == "failed":
+            run.error = f"Failed after {run.attempts} attempts: {reason}."
+        run.progress = {**run.progress, "stage": action}
+        run.log_tail = _append(run.log_tail, f"{action}: {reason}")
+    run.save(update_fields=["status", "queued_at", "finished_at", "error", "progress", "log_tail"])
+    return (run.pk, action, reason)
 
 
 def training_runs_reconcile(*, grace_seconds: float | None = None) -> list[tuple[int, str, str]]:
     """Re-queue (to resume from its checkpoint) or fail every queued or running run whose job
     was lost: Redis flushed, worker killed, enqueue failed. Returns (run id, action, reason)."""
     grace = _enqueue_grace() if grace_seconds is None else grace_seconds
-    actions = []
-    for run_id in list(TrainingRun.objects.filter(status__in=TrainingRun.ACTIVE_STATUSES).order_by("pk").values_list("pk", flat=True)):
-        now = timezone.now()
-        try:
-            with transaction.atomic():
-                run = TrainingRun.objects.select_for_update(skip_locked=True).filter(pk=run_id, status__in=TrainingRun.ACTIVE_STATUSES).first()
-                if run is None or (run.status == Status.QUEUED and now - run.queued_at < timedelta(seconds=grace)):
-                    continue
-                reason = _lost_reason(run, now)
-                if reason is None:
-                    continue
-                if run.attempts < run.max_attempts and not run.cancel_requested:
-                    action = "requeued"
-                    run.status, run.queued_at = Status.QUEUED, now
-                    run.progress = {**run.progress, "stage": "re-queued"}
-                    run.log_tail = _append(run.log_tail, f"re-queued: {reason}; it resumes from its last checkpoint")
-                    enqueue_on_commit(run, replace_job=True)
-                else:
-                    action = "cancelled" if run.cancel_requested else "failed"
-                    run.status, run.finished_at = (Status.CANCELLED if run.cancel_requested else Status.FAILED), now
-                    if action == "failed":
-                        run.error = f"Failed after {run.attempts} attempts: {reason}."
-                    run.progress = {**run.progress, "stage": action}
-                    run.log_tail = _append(run.log_tail, f"{action}: {reason}")
-                run.save(update_fields=["status", "queued_at", "finished_at", "error", "progress", "log_tail"])
-        except Exception:
-            logger.exception("reconcile: training run %s could not be checked", run_id)
-            continue
-        logger.warning("reconcile: training run %s %s: %s", run_id, action, reason)
-        actions.append((run_id, action, reason))
-    return actions
+    return reconcile_rows(TrainingRun, queued_status=Status.QUEUED, queued_since="queued_at", grace_seconds=grace,
+                          judge=_lost_reason, act=_requeue_or_fail, label="training run")
