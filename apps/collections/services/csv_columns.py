@@ -1,6 +1,7 @@
 """The CSV vocabulary shared by import and export: Dublin Core column names ↔ model fields."""
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable
 
 # Column → Photograph field, in export order.
@@ -50,3 +51,29 @@ def register_export_column(name: str, *, annotate: Callable, cell: Callable) -> 
     if name not in READ_ONLY_COLUMNS:
         READ_ONLY_COLUMNS.append(name)
     ALIASES[name.lower()] = name
+
+# A cell starting with one of these is a formula to a spreadsheet (CSV injection): exports
+# and reports write it behind an apostrophe, the spreadsheet's own "this is text" mark, and
+# import removes that apostrophe again, so an export re-imports unchanged.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value) -> str:
+    """`value` as a CSV cell that a spreadsheet shows as text, never runs as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def spreadsheet_unescape(cell: str) -> str:
+    """The value of a cell written by `spreadsheet_safe`."""
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell
+
+
+class SafeWriter:
+    """csv.writer for exports and reports: every cell goes through `spreadsheet_safe`."""
+
+    def __init__(self, out):
+        self._writer = csv.writer(out)
+
+    def writerow(self, row) -> None:
+        self._writer.writerow([spreadsheet_safe(cell) for cell in row])

@@ -2,13 +2,12 @@
 reports every row as unchanged."""
 from __future__ import annotations
 
-import csv
 from typing import IO
 
 from django.db.models import QuerySet
 
 from ..models import Photograph
-from .csv_columns import DC_COLUMNS, EXPORT_COLUMNS, EXPORT_EXTENSIONS, SUBJECT_SEPARATOR
+from .csv_columns import DC_COLUMNS, EXPORT_COLUMNS, EXPORT_EXTENSIONS, SUBJECT_SEPARATOR, SafeWriter
 
 
 def _cell(photograph: Photograph, field: str) -> str:
@@ -21,7 +20,7 @@ def _cell(photograph: Photograph, field: str) -> str:
 def csv_export(*, photographs: QuerySet[Photograph], out: IO[str]) -> int:
     """Write `photographs` (in their collection's tree order, then by identifier) to `out`;
     returns the number of rows. Streams in chunks, so any size of result is fine."""
-    writer = csv.writer(out)
+    writer = SafeWriter(out)  # no cell runs as a formula in a spreadsheet
     writer.writerow([*EXPORT_COLUMNS, *EXPORT_EXTENSIONS])
     rows = 0
     queryset = photographs.select_related("collection").order_by("collection__path", "identifier", "pk")

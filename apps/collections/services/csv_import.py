@@ -33,7 +33,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..models import Collection, CsvImport, MetadataChange, Photograph
-from .csv_columns import ALIASES, COLLECTION_COLUMN, DC_COLUMNS, FIELD_COLUMNS, FILE_COLUMN, READ_ONLY_COLUMNS
+from .csv_columns import (
+    ALIASES, COLLECTION_COLUMN, DC_COLUMNS, FIELD_COLUMNS, FILE_COLUMN, READ_ONLY_COLUMNS, SafeWriter, spreadsheet_unescape,
+)
 from .ingest import IngestRefused, photograph_ingest, photograph_ingest_check
 from .metadata import photograph_metadata_clean, photograph_metadata_diff
 from .photographs import photograph_update
@@ -128,7 +130,7 @@ def csv_parse(csv_file) -> _ParsedCsv:
     for number, record in enumerate(records, start=2):
         if not any(cell.strip() for cell in record):
             continue
-        cells = {column: cell for column, cell in zip(columns, record) if column and column not in READ_ONLY_COLUMNS}
+        cells = {column: spreadsheet_unescape(cell) for column, cell in zip(columns, record) if column and column not in READ_ONLY_COLUMNS}
         if len(record) > len(columns):
             cells["__extra__"] = "yes"
         rows.append((number, cells))
@@ -381,7 +383,7 @@ def _finish(csv_import: CsvImport, **fields) -> CsvImport:
 def csv_report_write(*, report: dict[str, Any], out: IO[str]) -> None:
     """A report (CsvReport.as_dict() or CsvImport.report) as CSV: one line per row, plus
     one more line for each further error of that row."""
-    writer = csv.writer(out)
+    writer = SafeWriter(out)
     writer.writerow(["row", "action", "identifier", "collection", "photograph_id", "column", "message"])
     for warning in report.get("warnings", []):
         writer.writerow([warning["row"], "warning", "", "", "", warning["column"], warning["message"]])
