@@ -4,6 +4,8 @@ action calls a service; the services' errors are shown as messages."""
 from __future__ import annotations
 
 import json
+import tempfile
+from pathlib import Path
 
 from django import forms
 from django.contrib import admin, messages
@@ -16,6 +18,7 @@ from django.utils.html import format_html, format_html_join
 
 from . import selectors, services
 from .forms import CuratedSetItemsForm, RetrainForm
+from .gan.checkpoint import CheckpointError, load_generator
 from .gan.evaluate import COLUMNS
 from .models import CuratedItem, CuratedSet, ModelVersion, TrainingProgress, TrainingRun
 
@@ -306,6 +309,50 @@ def _holdout(version: ModelVersion, key: str):
     return (version.metrics.get("holdout") or {}).get(key)
 
 
+class ModelVersionAddForm(forms.ModelForm):
+    """Adding a version is registering a checkpoint (`model_version_register`): the weights
+    are checked to load, copied to media storage and hashed; name and version default to
+    those stored in the checkpoint."""
+
+    checkpoint = forms.FileField(help_text="A generator checkpoint (.pt) written by train_gan or a training run.")
+
+    class Meta:
+        model = ModelVersion
+        fields = ["checkpoint", "name", "version", "base_version", "notes"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("name", "version"):
+            self.fields[name].required = False
+            self.fields[name].help_text = "Leave empty to use the one stored in the checkpoint."
+
+    def clean(self):
+        data = super().clean()
+        upload = data.get("checkpoint")
+        if upload is None:
+            return data
+        # A checkpoint that does not load, or a name and version taken, is an error on the form;
+        # the upload waits in a temporary file for save_model.
+        handle = tempfile.NamedTemporaryFile(suffix=".pt", delete=False)
+        with handle:
+            for chunk in upload.chunks():
+                handle.write(chunk)
+        self.checkpoint_path = Path(handle.name)
+        try:
+            _, meta = load_generator(self.checkpoint_path)
+        except CheckpointError as error:
+            self.checkpoint_path.unlink(missing_ok=True)
+            raise ValidationError({"checkpoint": f"Not a usable generator checkpoint: {error}"}) from error
+        name, version = data.get("name") or meta["name"], data.get("version") or meta["version"]
+        if ModelVersion.objects.filter(name=name, version=version).exists():
+            self.checkpoint_path.unlink(missing_ok=True)
+            raise ValidationError(f"A model version {name} {version} already exists; give another version.")
+        return data
+
+    def _post_clean(self):  # the row is built by model_version_register, not from the form
+        pass
+
+
 @admin.register(ModelVersion)
 class ModelVersionAdmin(admin.ModelAdmin):
     list_display = ["name", "version", "status", "base_version", "delta_e", "base_delta_e", "psnr", "ssim", "colourfulness_gap", "created_at"]
@@ -314,6 +361,32 @@ class ModelVersionAdmin(admin.ModelAdmin):
     search_fields = ["name", "version", "weights_sha256"]
     readonly_fields = ["weights_sha256", "created_at", "activated_at", "status", "metrics_side_by_side", "produced_by"]
     actions = ["activate", "retire"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = ModelVersionAddForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        return ModelVersionAddForm.Meta.fields if obj is None else super().get_fields(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else [*self.readonly_fields, "weights", "config"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        data = form.cleaned_data
+        try:
+            registered = services.model_version_register(
+                weights_path=form.checkpoint_path, name=data["name"] or None, version=data["version"] or None,
+                base_version=data["base_version"], notes=data["notes"], created_by=request.user,
+            )
+        finally:
+            form.checkpoint_path.unlink(missing_ok=True)
+        # The admin goes on with `obj` (its message, its redirect): make it the registered row.
+        obj.__dict__.update({k: v for k, v in registered.__dict__.items() if k != "_state"})
+        obj._state.adding = False
 
     @admin.display(description="hold-out ΔE2000 ↓")
     def delta_e(self, version):

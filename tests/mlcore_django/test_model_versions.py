@@ -39,6 +39,39 @@ def test_register_copies_weights_and_records_sha_and_config(checkpoint):
 
 
 @pytest.mark.django_db
+def test_adding_a_version_in_the_admin_registers_the_checkpoint_or_says_why_not(checkpoint, superuser, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(superuser)
+    page = client.get("/admin/mlcore/modelversion/add/")
+    assert page.status_code == 200 and 'name="checkpoint"' in page.content.decode() and 'name="weights_sha256"' not in page.content.decode()
+
+    def add(data: bytes, **fields):
+        return client.post("/admin/mlcore/modelversion/add/", {"checkpoint": SimpleUploadedFile("g.pt", data), "name": "", "version": "", "notes": "", **fields})
+
+    refused = add(b"not a checkpoint")
+    assert refused.status_code == 200 and "Not a usable generator checkpoint" in refused.content.decode()
+    assert not ModelVersion.objects.exists()
+
+    path = checkpoint(version="0.3.0")
+    response = add(path.read_bytes(), notes="from the lab")
+    assert response.status_code == 302
+    version = ModelVersion.objects.get()
+    assert (version.name, version.version, version.notes, version.created_by) == ("tiny", "0.3.0", "from the lab", superuser)
+    assert version.weights_sha256 == file_sha256(path) and version.config["base_filters"] == 4
+    with version.weights.open("rb") as stored:
+        assert stored.read() == path.read_bytes()
+
+    again = add(path.read_bytes())
+    assert again.status_code == 200 and "already exists" in again.content.decode()
+    assert add(path.read_bytes(), version="0.3.1").status_code == 302
+    assert ModelVersion.objects.count() == 2
+
+    change = client.get(f"/admin/mlcore/modelversion/{version.pk}/change/").content.decode()
+    assert 'name="weights"' not in change and 'name="checkpoint"' not in change  # the weights never change under a version
+
+
+@pytest.mark.django_db
 def test_register_refuses_a_file_that_is_not_a_checkpoint(tmp_path):
     bogus = tmp_path / "bogus.pt"
     bogus.write_bytes(b"not a checkpoint")
