@@ -24,8 +24,16 @@ class ArchiveWorker(SimpleWorker):
 
     def warm_up(self) -> None:
         """Run the callables named in settings.RQ_WORKER_WARMUP (e.g. load the active model).
-        A failing warm-up is logged, not fatal: the first job loads what it needs itself."""
-        for path in settings.RQ_WORKER_WARMUP:
+        An entry "path@gpu,training" runs only in a worker that listens to one of those
+        queues (so CPU workers on `default` never load the model). A failing warm-up is
+        logged, not fatal: the first job loads what it needs itself."""
+        prefix = settings.RQ_QUEUE_PREFIX
+        listening = {name[len(prefix):] if name.startswith(prefix) else name for name in self.queue_names()}
+        for entry in settings.RQ_WORKER_WARMUP:
+            path, _, only = entry.partition("@")
+            if only and not listening & set(only.split(",")):
+                logger.info("worker warm-up %s skipped: not listening to %s", path, only)
+                continue
             try:
                 import_string(path)()
             except Exception:

@@ -121,10 +121,11 @@ RQ_SHOW_ADMIN_LINK = True
 # The worker class for GPU workers (and the one-command dev start): jobs run in the worker
 # process itself (no fork after CUDA initialisation), so loaded models stay in memory
 # between jobs. RQ_WORKER_WARMUP lists dotted paths of callables it runs once at start
-# (e.g. loading the active model), before the first job.
+# (e.g. loading the active model), before the first job; "path@gpu" only in workers that
+# listen to the gpu queue.
 RQ_WORKER_CLASS = env("RQ_WORKER_CLASS", "archive_site.worker.ArchiveWorker")
 RQ_WORKER_WARMUP: list[str] = [
-    "apps.mlcore.registry.warm_active",  # load the active model before the first colorization
+    "apps.mlcore.registry.warm_active@gpu",  # load the active model before the first colorization (gpu workers only)
     "apps.colorize.jobs.start_reconciler",  # re-queue or fail lost colorization jobs every minute
     "apps.mlcore.jobs.start_reconciler",  # resume or fail lost training runs
     "apps.collections.jobs.start_reconciler",  # re-enqueue lost derivative and CSV import jobs

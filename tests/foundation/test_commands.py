@@ -58,13 +58,17 @@ def _count_users():
 
 @pytest.mark.django_db(transaction=True)
 def test_archive_worker_warms_up_then_runs_jobs_in_its_own_process(settings, rq_queues, archivist):
-    settings.RQ_WORKER_WARMUP = [f"{__name__}._record_warm_up"]
+    settings.RQ_WORKER_WARMUP = [f"{__name__}._record_warm_up", f"{__name__}._record_warm_up@gpu"]
+    _record_warm_up.calls = 0
+    cpu_only = ArchiveWorker([rq_queues["default"]], connection=rq_queues["default"].connection)
+    cpu_only.work(burst=True, with_scheduler=False)
+    assert _record_warm_up.calls == 1  # the "@gpu" entry is not for a worker on default only
     _record_warm_up.calls = 0
     jobs = [rq_queues["gpu"].enqueue(_count_users), rq_queues["training"].enqueue(_count_users)]
     queues = list(rq_queues.values())
     worker = ArchiveWorker(queues, connection=queues[0].connection)
     worker.work(burst=True, with_scheduler=False)
-    assert _record_warm_up.calls == 1
+    assert _record_warm_up.calls == 2
     for job in jobs:
         job.refresh()
         assert job.is_finished, job.latest_result()
