@@ -248,7 +248,7 @@ class TrainingRunAdmin(admin.ModelAdmin):
     list_select_related = ["curated_set", "base_version", "result_version", "requested_by"]
     search_fields = ["curated_set__name", "job_id"]
     inlines = [TrainingProgressInline]
-    actions = ["cancel"]
+    actions = ["cancel", "rerun"]
     fields = [
         "curated_set", "base_version", "status", "progress_summary", "page_link", "result_version", "evaluation_table", "error",
         "hyperparameters_json", "data_summary_json", "log_tail", "checkpoint_path", "cancel_requested", "job_id", "attempts",
@@ -291,6 +291,16 @@ class TrainingRunAdmin(admin.ModelAdmin):
                 self.message_user(request, _errors(error), messages.WARNING)
             else:
                 self.message_user(request, f"Training run #{run.pk}: cancel requested.", messages.SUCCESS)
+
+    @admin.action(description="Re-run the selected failed or cancelled runs (from their last checkpoint)", permissions=["change"])
+    def rerun(self, request, queryset):
+        for run in queryset:
+            try:
+                services.training_run_rerun(training_run=run, user=request.user)
+            except ValidationError as error:
+                self.message_user(request, _errors(error), messages.WARNING)
+            else:
+                self.message_user(request, f"Training run #{run.pk} is queued again.", messages.SUCCESS)
 
 
 # --- model versions ------------------------------------------------------------------------------

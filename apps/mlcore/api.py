@@ -258,7 +258,7 @@ class TrainingRunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
 
     serializer_class = TrainingRunSerializer
     permission_classes = [ModelPermissions]
-    action_permissions = {"cancel": ["mlcore.change_trainingrun"], "progress": ["mlcore.view_trainingrun"]}
+    action_permissions = {"cancel": ["mlcore.change_trainingrun"], "rerun": ["mlcore.change_trainingrun"], "progress": ["mlcore.view_trainingrun"]}
 
     def get_queryset(self):
         return selectors.training_run_list(status=self.request.query_params.get("status") or None)
@@ -279,6 +279,13 @@ class TrainingRunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
     def cancel(self, request, pk=None):
         run = services.training_run_cancel(training_run=self.get_object(), user=request.user)
         return Response(TrainingRunSerializer(run).data, status=status.HTTP_202_ACCEPTED if run.is_active else status.HTTP_200_OK)
+
+    @extend_schema(request=None, responses={202: TrainingRunSerializer})
+    @action(detail=True, methods=["post"])
+    def rerun(self, request, pk=None):
+        """Queue a failed or cancelled run again; it resumes from its last checkpoint where one was kept."""
+        run = services.training_run_rerun(training_run=self.get_object(), user=request.user)
+        return Response(TrainingRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(responses=TrainingProgressSerializer(many=True))
     @action(detail=True, methods=["get"])

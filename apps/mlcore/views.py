@@ -96,6 +96,7 @@ def training_run_detail(request, pk: int):
         "samples": evaluation.get("samples") or [],
         "sample_kinds": SAMPLE_KINDS,
         "can_cancel": run.is_active and request.user.has_perm("mlcore.change_trainingrun"),
+        "can_rerun": run.status in (TrainingRun.Status.FAILED, TrainingRun.Status.CANCELLED) and request.user.has_perm("mlcore.change_trainingrun"),
         "can_activate": run.result_version is not None and request.user.has_perm("mlcore.change_modelversion"),
     }
     return render(request, "mlcore/training_run.html", context)
@@ -111,6 +112,19 @@ def training_run_cancel(request, pk: int):
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, "Cancel requested: the run stops within a few seconds.")
+    return redirect("mlcore:training-run", pk=pk)
+
+
+@require_POST
+@login_required
+@permission_required("mlcore.change_trainingrun", raise_exception=True)
+def training_run_rerun(request, pk: int):
+    try:
+        services.training_run_rerun(training_run=get_object_or_404(TrainingRun, pk=pk), user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Queued again; the log says where it starts from.")
     return redirect("mlcore:training-run", pk=pk)
 
 

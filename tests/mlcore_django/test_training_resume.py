@@ -71,3 +71,38 @@ def test_a_queued_run_whose_job_vanished_is_queued_again(colour_set, curator, ti
     run.refresh_from_db()
     assert run.status == "queued" and "re-queued" in run.log_tail
     assert rq_queues["training"].fetch_job(run.job_id) is not None
+
+
+def test_a_failed_run_is_re_run_from_its_checkpoint_through_the_api(colour_set, curator, colorist, tiny_hyperparameters, training_worker, rq_worker, rq_queues):
+    from django.core.exceptions import ValidationError
+    from django.test import Client
+
+    from apps.mlcore.models import TrainingRun
+    from apps.mlcore.services import training_run_rerun
+
+    run = training_run_create(curated_set=colour_set, user=curator, hyperparameters={**tiny_hyperparameters, "epochs": 12})
+    with pytest.raises(ValidationError, match="Only failed or cancelled runs"):
+        training_run_rerun(training_run=run, user=curator)
+    TrainingRun.objects.filter(pk=run.pk).update(max_attempts=1)
+    training_worker.start()
+    wait_for(lambda: TrainingProgress.objects.filter(training_run=run, step__gte=3).exists(), timeout=120, message=f"three steps\n{training_worker.output()}")
+    os.kill(training_worker.process.pid, signal.SIGKILL)
+    training_worker.process.wait(10)
+    [(_, action, _)] = training_runs_reconcile(grace_seconds=0)
+    run.refresh_from_db()
+    assert action == "failed" and run.status == "failed" and Path(run.checkpoint_path).is_file()
+    killed_at = run.progress["step"]
+
+    client = Client()
+    client.force_login(colorist)
+    assert client.post(f"/api/training-runs/{run.pk}/rerun/").status_code == 403
+    client.force_login(curator)
+    assert 'data-field="rerun-form"' in client.get(f"/models/runs/{run.pk}/").content.decode()
+    response = client.post(f"/api/training-runs/{run.pk}/rerun/")
+    assert response.status_code == 202 and response.json()["status"] == "queued"
+    run.refresh_from_db()
+    assert (run.error, run.max_attempts) == ("", 4) and f"resumes from its checkpoint at step {killed_at}" in run.log_tail
+    rq_worker()
+    run.refresh_from_db()
+    assert run.status == "succeeded", run.error + "\n" + run.log_tail
+    assert run.attempts == 2 and run.progress["resumed_from_step"] >= killed_at

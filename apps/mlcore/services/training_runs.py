@@ -268,6 +268,26 @@ def training_run_cancel(*, training_run: TrainingRun, user) -> TrainingRun:
     return locked
 
 
+def training_run_rerun(*, training_run: TrainingRun, user) -> TrainingRun:
+    """Queue a failed or cancelled run again with a fresh attempt budget. It resumes from its
+    last checkpoint where one was kept (a failed run keeps it), else starts from its base."""
+    with transaction.atomic():
+        locked = TrainingRun.objects.select_for_update().get(pk=training_run.pk)
+        if locked.status not in (Status.FAILED, Status.CANCELLED):
+            raise ValidationError(f"Only failed or cancelled runs can be re-run; training run #{locked.pk} is {locked.status}.")
+        who = user.get_username() if user is not None and user.is_authenticated else "the system"
+        resumes = bool(locked.checkpoint_path) and Path(locked.checkpoint_path).is_file()
+        locked.status, locked.queued_at, locked.finished_at = Status.QUEUED, timezone.now(), None
+        locked.error, locked.cancel_requested = "", False
+        locked.max_attempts = locked.attempts + TrainingRun._meta.get_field("max_attempts").default
+        locked.progress = {**locked.progress, "stage": "re-queued"}
+        start = f"resumes from its checkpoint at step {locked.progress.get('step', 0)}" if resumes else "starts from its base version"
+        locked.log_tail = _append(locked.log_tail, f"re-run by {who}; it {start}")
+        locked.save(update_fields=["status", "queued_at", "finished_at", "error", "cancel_requested", "max_attempts", "progress", "log_tail"])
+        enqueue_on_commit(locked, replace_job=True)
+    return locked
+
+
 def _cancel_job(*, run_id: int) -> None:
     try:
         job = fetch_job(TrainingRun.objects.get(pk=run_id))
