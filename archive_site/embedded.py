@@ -66,7 +66,7 @@ def _pgserver():
     return pgserver
 
 
-def _process_alive(pid: int | None) -> bool:
+def process_alive(pid: int | None) -> bool:
     if not pid or pid <= 0:  # postmaster.pid holds -pid while initdb's bootstrap backend runs
         return False
     try:
@@ -84,7 +84,7 @@ def _process_alive(pid: int | None) -> bool:
 
 def _wait_gone(pids: list[int], timeout: float) -> bool:
     deadline = time.monotonic() + timeout
-    while any(_process_alive(pid) for pid in pids):
+    while any(process_alive(pid) for pid in pids):
         if time.monotonic() > deadline:
             return False
         time.sleep(0.05)
@@ -103,7 +103,7 @@ def _our_server_pids() -> dict[str, list[int]]:
         except OSError:
             continue
         args = [part.decode(errors="replace") for part in argv if part]
-        if not args or not _process_alive(int(entry.name)):
+        if not args or not process_alive(int(entry.name)):
             continue
         # The postmaster's command line names its data folder; its children are named
         # "postgres: <role>" and exit with it. Redis rewrites its title to
@@ -123,7 +123,7 @@ def _postmaster_pid() -> int | None:
         pid = int((PG_DIR / "postmaster.pid").read_text().split("\n", 1)[0])
     except (OSError, ValueError):
         return None
-    return pid if _process_alive(pid) else None
+    return pid if process_alive(pid) else None
 
 
 def _postgres_ready_uri(database: str) -> str | None:

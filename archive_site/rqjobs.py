@@ -11,7 +11,6 @@ gone; a running row whose heartbeat is older than the caller's limit is taken fo
 from __future__ import annotations
 
 import logging
-import os
 import socket
 from collections.abc import Callable
 from datetime import timedelta
@@ -23,6 +22,8 @@ from django.utils import timezone
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.worker import Worker
+
+from .embedded import process_alive
 
 logger = logging.getLogger(__name__)
 
@@ -61,16 +62,6 @@ def enqueue_replacing(queue_name: str, function: str | Callable, *args, job_id: 
     )
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _worker_dead(job: Job) -> str | None:
     """Why the worker running `job` is dead, or None when it may be alive."""
     if not job.worker_name:
@@ -78,7 +69,7 @@ def _worker_dead(job: Job) -> str | None:
     worker = Worker.find_by_key(Worker.redis_worker_namespace_prefix + job.worker_name, connection=job.connection)
     if worker is None:
         return f"its worker {job.worker_name} stopped sending heartbeats"
-    if worker.hostname == socket.gethostname() and worker.pid and not _pid_alive(worker.pid):
+    if worker.hostname == socket.gethostname() and worker.pid and not process_alive(worker.pid):
         return f"its worker {job.worker_name} (pid {worker.pid}) is no longer running"
     return None
 
