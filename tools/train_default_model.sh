@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Train the shipped default model and its L1-only baseline, evaluate every candidate on the
-# hold-out split, and pick the one to ship (tools/pick_default_model.py). Written for one
+# validation images the runs held out, pick the one to ship by the bars
+# (tools/select_snapshot.py), and evaluate that one on the hold-out split. Written for one
 # GPU (the candidates train side by side on it); runs on a CPU too, slowly.
 # Usage: tools/train_default_model.sh OUT_DIR [MINUTES]   (data: python tools/build_dataset.py)
 # OUT_DIR receives default.pt, l1_baseline.pt and report.tar.gz (logs, metrics, evaluation, samples).
@@ -30,16 +31,14 @@ wait
 echo "training: $(( $(date +%s) - start )) s" | tee -a "$work/hardware.txt"
 cp "$work/runs/l1/generator.pt" "$out/l1_baseline.pt"
 cp "$work/runs/b/generator.pt" "$out/default.pt"  # fallback should the evaluation not finish
-models=(); for r in a b c d; do [ -f "$work/runs/$r/generator.pt" ] && models+=(--model "$work/runs/$r/generator.pt"); done
+# Choose on the runs' own validation images (never the hold-out split), then report the
+# choice on the hold-out split.
+models=(); for r in a b c d; do [ -f "$work/runs/$r/generator.pt" ] && models+=("$work/runs/$r/generator.pt"); done
+timeout "${EVAL_SECONDS:-200}" "$py" tools/select_snapshot.py --folders "$data/train" "$data/val" --val-fraction 0.1 \
+  --json "$work/validation.json" "${models[@]}" | tee "$work/pick.txt" || echo "selection did not finish"
+pick=$(awk '/^PICK/{print $2}' "$work/pick.txt")
+[ -n "$pick" ] && cp "$pick" "$out/default.pt" && echo "picked $pick" | tee -a "$work/pick.txt"
 timeout "${EVAL_SECONDS:-200}" "$py" -m apps.mlcore.gan.cli evaluate --images "$data/holdout" --l1-baseline "$out/l1_baseline.pt" \
-  "${models[@]}" --seeds 0 1 2 --max-side 512 --json "$work/holdout.json" --markdown "$work/holdout.md" || echo "evaluation did not finish"
-if [ -f "$work/holdout.json" ]; then
-  "$py" tools/pick_default_model.py "$work/holdout.json" | tee "$work/pick.txt"
-  pick=$(awk '/^PICK/{print $2}' "$work/pick.txt")
-  for r in a b c d; do
-    sha=$("$py" -c "import sys; from apps.mlcore.gan.checkpoint import file_sha256; print(file_sha256(sys.argv[1]))" "$work/runs/$r/generator.pt" 2>/dev/null || true)
-    if [ "$sha" = "$pick" ]; then cp "$work/runs/$r/generator.pt" "$out/default.pt"; echo "picked $r" | tee -a "$work/pick.txt"; fi
-  done
-fi
+  --model "$out/default.pt" --seeds 0 1 2 --max-side 512 --json "$work/holdout.json" --markdown "$work/holdout.md" || echo "evaluation did not finish"
 echo "total: $(( $(date +%s) - start )) s" | tee -a "$work/hardware.txt"
-(cd "$work" && tar czf "$out/report.tar.gz" hardware.txt runs/*.log runs/*/metrics.json runs/*/samples holdout.* pick.txt 2>/dev/null || true)
+(cd "$work" && tar czf "$out/report.tar.gz" hardware.txt runs/*.log runs/*/metrics.json runs/*/samples holdout.* validation.json pick.txt 2>/dev/null || true)

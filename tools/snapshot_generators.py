@@ -1,0 +1,63 @@
+"""Keep a generator from every training checkpoint of a running `train_gan` run.
+
+The trainer overwrites RUN/checkpoints/last.pt every --checkpoint-every steps. This watches
+it and exports each new state's generator as an inference checkpoint,
+RUN/snapshots/step_NNNNNN.pt, so the one to ship can be chosen afterwards on validation
+images (`tools/select_snapshot.py`), never on the hold-out split.
+Usage: python tools/snapshot_generators.py RUN_DIR [RUN_DIR …] [--every SECONDS]
+Stops when every run has written its generator.pt (the run is over).
+"""
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import torch
+
+from apps.mlcore.gan.checkpoint import save_generator
+from apps.mlcore.gan.networks import GeneratorConfig, UNetGenerator
+
+
+def export_snapshot(run: Path) -> Path | None:
+    """Export the generator of RUN/checkpoints/last.pt once per step; the path, or None if nothing new."""
+    checkpoint = run / "checkpoints" / "last.pt"
+    if not checkpoint.exists():
+        return None
+    state = torch.load(checkpoint, map_location="cpu", weights_only=True)
+    dest = run / "snapshots" / f"step_{state['step']:06d}.pt"
+    if dest.exists():
+        return None
+    generator = UNetGenerator(GeneratorConfig.from_dict(state["generator_config"]))
+    generator.load_state_dict(state["generator"])
+    config = state["train_config"]
+    dest.parent.mkdir(exist_ok=True)
+    summary = {"step": state["step"], "epoch": state["epoch"], "train_config": config, "history": state["history"]}
+    save_generator(dest, generator, name=config["model_name"], version=config["model_version"], summary=summary,
+                   fp16=config.get("fp16_weights", True))
+    return dest
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("runs", nargs="+", type=Path)
+    parser.add_argument("--every", type=float, default=20.0, help="seconds between looks")
+    options = parser.parse_args()
+    while True:
+        for run in options.runs:
+            try:
+                written = export_snapshot(run)
+            except (OSError, RuntimeError, KeyError) as error:  # caught mid-write: next look
+                print(f"{run}: {error}", flush=True)
+                continue
+            if written:
+                print(f"wrote {written}", flush=True)
+        if all((run / "generator.pt").exists() for run in options.runs):
+            for run in options.runs:  # the final state too
+                export_snapshot(run)
+            return
+        time.sleep(options.every)
+
+
+if __name__ == "__main__":
+    main()
