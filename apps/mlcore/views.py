@@ -102,30 +102,29 @@ def training_run_detail(request, pk: int):
     return render(request, "mlcore/training_run.html", context)
 
 
+def _training_run_action(request, pk: int, service, done: str):
+    """POST handler body for a button on the run page: call `service`, say how it went, go back."""
+    try:
+        service(training_run=get_object_or_404(TrainingRun, pk=pk), user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, done)
+    return redirect("mlcore:training-run", pk=pk)
+
+
 @require_POST
 @login_required
 @permission_required("mlcore.change_trainingrun", raise_exception=True)
 def training_run_cancel(request, pk: int):
-    try:
-        services.training_run_cancel(training_run=get_object_or_404(TrainingRun, pk=pk), user=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, "Cancel requested: the run stops within a few seconds.")
-    return redirect("mlcore:training-run", pk=pk)
+    return _training_run_action(request, pk, services.training_run_cancel, "Cancel requested: the run stops within a few seconds.")
 
 
 @require_POST
 @login_required
 @permission_required("mlcore.change_trainingrun", raise_exception=True)
 def training_run_rerun(request, pk: int):
-    try:
-        services.training_run_rerun(training_run=get_object_or_404(TrainingRun, pk=pk), user=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, "Queued again; the log says where it starts from.")
-    return redirect("mlcore:training-run", pk=pk)
+    return _training_run_action(request, pk, services.training_run_rerun, "Queued again; the log says where it starts from.")
 
 
 def _stream(field_file_or_name):
