@@ -20,7 +20,9 @@ from apps.mlcore.gan.networks import GeneratorConfig, UNetGenerator
 
 
 def export_snapshot(run: Path) -> Path | None:
-    """Export the generator of RUN/checkpoints/last.pt once per step; the path, or None if nothing new."""
+    """Export the generator of RUN/checkpoints/last.pt once per step; the path, or None if nothing new.
+    Its summary has the keys of a finished run's (`Trainer._final_metrics`) that the
+    training state holds: configs, data, base, steps, epochs, history and the latest metrics."""
     checkpoint = run / "checkpoints" / "last.pt"
     if not checkpoint.exists():
         return None
@@ -31,11 +33,27 @@ def export_snapshot(run: Path) -> Path | None:
     generator = UNetGenerator(GeneratorConfig.from_dict(state["generator_config"]))
     generator.load_state_dict(state["generator"])
     config = state["train_config"]
+    last = state["history"][-1] if state["history"] else {}
+    summary = {
+        "name": config["model_name"], "version": config["model_version"], "train_config": config,
+        "generator_config": state["generator_config"], "discriminator_config": state["discriminator_config"],
+        "data": state.get("data") or _data_of(run), "base": state["base"], "steps": state["step"], "epochs": state["epoch"],
+        "snapshot_of": f"{checkpoint} at step {state['step']}",
+        "final": {"losses": last.get("losses", {}), "val": last.get("val", {})}, "history": state["history"],
+    }
     dest.parent.mkdir(exist_ok=True)
-    summary = {"step": state["step"], "epoch": state["epoch"], "train_config": config, "history": state["history"]}
     save_generator(dest, generator, name=config["model_name"], version=config["model_version"], summary=summary,
                    fp16=config.get("fp16_weights", True))
     return dest
+
+
+def _data_of(run: Path) -> dict:
+    """The data summary from the run's log (training states older than the `data` key lack it)."""
+    log = run.with_suffix(".log")
+    for line in (log.read_text(errors="replace").splitlines() if log.exists() else []):
+        if line.endswith("unreadable") and "images found" in line:
+            return {"report": line.strip()}
+    return {}
 
 
 def main() -> None:

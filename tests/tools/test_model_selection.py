@@ -71,13 +71,14 @@ def test_snapshots_of_a_run_are_exported_and_selected_on_validation_images(folde
                          model_name="tiny", model_version="0.0.1", lambda_ms=0.0)
     run = tmp_path / "run"
     trainer = Trainer(config, train_data=source.train, val_data=source.val, out_dir=run, generator_config=TINY,
-                      discriminator_config=DiscriminatorConfig(base_filters=4, layers=2))
+                      discriminator_config=DiscriminatorConfig(base_filters=4, layers=2), data_summary=source.report)
     trainer.fit()
     written = snapshot_generators.export_snapshot(run)
     assert written == run / "snapshots" / "step_000004.pt"
     assert snapshot_generators.export_snapshot(run) is None  # once per step
     generator, meta = load_generator(written)
-    assert meta["summary"]["step"] == 4 and meta["config"] == TINY.to_dict()
+    assert meta["summary"]["steps"] == 4 and meta["config"] == TINY.to_dict()
+    assert meta["summary"]["data"] == source.report and meta["summary"]["final"]["val"]
 
     out = subprocess.run(
         [sys.executable, str(ROOT / "tools" / "select_snapshot.py"), "--folders", *map(str, folders), "--val-fraction", "0.3",

@@ -229,6 +229,7 @@ class Trainer:
             "step_in_epoch": self.step_in_epoch,
             "history": self.history,
             "base": self.base,
+            "data": self.data_summary,
             "rng_cpu": torch.get_rng_state(),
             "rng_cuda": torch.cuda.get_rng_state_all() if self.device.type == "cuda" else [],
         }
