@@ -49,7 +49,7 @@ def main() -> None:
     from rq import SimpleWorker
 
     from apps.collections import services
-    from apps.collections.jobs import queue
+    from archive_site.rqjobs import rq_queue as queue
     from apps.collections.models import Collection, Photograph
 
     files = [scan(i, grayscale=i % 2 == 0) for i in range(args.files)]

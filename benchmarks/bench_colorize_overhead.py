@@ -120,7 +120,7 @@ def main() -> None:
     from apps.collections.models import Collection, Photograph
     from apps.colorize import services
     from apps.colorize.models import ColorizationRequest
-    from apps.colorize.services.requests import rq_queue
+    from archive_site.rqjobs import rq_queue
 
     queue = rq_queue("gpu")
     for name in settings.RQ_QUEUES:
