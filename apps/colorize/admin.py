@@ -2,10 +2,12 @@
 approve, reject), so the admin obeys the same rules as the portal and the API."""
 from __future__ import annotations
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
+
+from archive_site.admin_actions import for_each_selected
 
 from . import services
 from .models import Annotation, ColorizationRequest, ReviewEvent, Variant
@@ -24,18 +26,7 @@ class VariantInline(admin.TabularInline):
 
 
 def _each(modeladmin, request, queryset, call, done: str) -> None:
-    """`call(obj)` (a service) for every selected row; refusals are reported, the rest carry on."""
-    count = 0
-    for obj in queryset:
-        try:
-            call(obj)
-        except (ValidationError, services.ColorizationRefused) as error:
-            text = error.message if isinstance(error, services.ColorizationRefused) else " ".join(error.messages)
-            modeladmin.message_user(request, f"{obj}: {text}", messages.WARNING)
-        else:
-            count += 1
-    if count:
-        modeladmin.message_user(request, f"{done}: {count}.", messages.SUCCESS)
+    for_each_selected(modeladmin, request, queryset, call, done, refusals=(ValidationError, services.ColorizationRefused))
 
 
 @admin.register(ColorizationRequest)

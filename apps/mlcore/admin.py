@@ -16,6 +16,8 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from archive_site.admin_actions import for_each_selected
+
 from . import selectors, services
 from .forms import CuratedSetItemsForm, RetrainForm
 from .gan.checkpoint import CheckpointError, load_generator
@@ -284,23 +286,13 @@ class TrainingRunAdmin(admin.ModelAdmin):
 
     @admin.action(description="Cancel the selected runs", permissions=["change"])
     def cancel(self, request, queryset):
-        for run in queryset:
-            try:
-                services.training_run_cancel(training_run=run, user=request.user)
-            except ValidationError as error:
-                self.message_user(request, _errors(error), messages.WARNING)
-            else:
-                self.message_user(request, f"Training run #{run.pk}: cancel requested.", messages.SUCCESS)
+        for_each_selected(self, request, queryset, lambda run: services.training_run_cancel(training_run=run, user=request.user),
+                          "Cancel requested")
 
     @admin.action(description="Re-run the selected failed or cancelled runs (from their last checkpoint)", permissions=["change"])
     def rerun(self, request, queryset):
-        for run in queryset:
-            try:
-                services.training_run_rerun(training_run=run, user=request.user)
-            except ValidationError as error:
-                self.message_user(request, _errors(error), messages.WARNING)
-            else:
-                self.message_user(request, f"Training run #{run.pk} is queued again.", messages.SUCCESS)
+        for_each_selected(self, request, queryset, lambda run: services.training_run_rerun(training_run=run, user=request.user),
+                          "Queued again")
 
 
 # --- model versions ------------------------------------------------------------------------------
@@ -442,10 +434,5 @@ class ModelVersionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Retire (no new colorizations)", permissions=["change"])
     def retire(self, request, queryset):
-        for version in queryset:
-            try:
-                services.model_version_retire(model_version=version, user=request.user)
-            except ValidationError as error:
-                self.message_user(request, f"{version}: {_errors(error)}", messages.ERROR)
-            else:
-                self.message_user(request, f"{version} is retired.", messages.SUCCESS)
+        for_each_selected(self, request, queryset, lambda version: services.model_version_retire(model_version=version, user=request.user),
+                          "Retired")

@@ -161,3 +161,16 @@ def test_registry_refuses_weights_altered_after_registration(checkpoint):
         handle.write(b"tampered")
     with pytest.raises(registry.ModelUnavailable, match="sha256"):
         registry.colorizer_for(version)
+
+
+@pytest.mark.django_db
+def test_admin_retire_action_goes_through_the_service_and_reports_refusals(checkpoint, superuser, client):
+    active = model_version_register(weights_path=checkpoint("1.0.0"), status="active")
+    candidate = model_version_register(weights_path=checkpoint("1.1.0", seed=1))
+    client.force_login(superuser)
+    response = client.post("/admin/mlcore/modelversion/", {"action": "retire", "_selected_action": [active.pk, candidate.pk]}, follow=True)
+    text = response.content.decode()
+    assert "Retired: 1." in text and str(active) in text  # the active one is refused, with its name
+    active.refresh_from_db()
+    candidate.refresh_from_db()
+    assert (active.status, candidate.status) == ("active", "retired")

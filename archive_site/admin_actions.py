@@ -1,0 +1,21 @@
+"""What the admin actions of every app share."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+
+
+def for_each_selected(modeladmin, request, queryset, call, done: str, *, refusals: tuple = (ValidationError,)) -> None:
+    """`call(obj)` (a service) for every selected row. A refusal (one of `refusals`) is
+    reported with the row it concerns and the others carry on; then one success line."""
+    count = 0
+    for obj in queryset:
+        try:
+            call(obj)
+        except refusals as error:
+            text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+            modeladmin.message_user(request, f"{obj}: {text}", messages.WARNING)
+        else:
+            count += 1
+    if count:
+        modeladmin.message_user(request, f"{done}: {count}.", messages.SUCCESS)
