@@ -2,7 +2,7 @@
 
 The trainer overwrites RUN/checkpoints/last.pt every --checkpoint-every steps. This watches
 it and exports each new state's generator as an inference checkpoint,
-RUN/snapshots/step_NNNNNN.pt, so the one to ship can be chosen afterwards on validation
+RUN/snapshots/step_NNNNNN.pt (the EMA weights where the run keeps them), so the one to ship can be chosen afterwards on validation
 images (`tools/select_snapshot.py`), never on the hold-out split.
 Usage: python tools/snapshot_generators.py RUN_DIR [RUN_DIR …] [--every SECONDS]
 Stops when every run has written its generator.pt (the run is over).
@@ -15,8 +15,7 @@ from pathlib import Path
 
 import torch
 
-from apps.mlcore.gan.checkpoint import save_generator
-from apps.mlcore.gan.networks import GeneratorConfig, UNetGenerator
+from apps.mlcore.gan.checkpoint import build_generator, generator_config_from_dict, save_generator
 
 
 def export_snapshot(run: Path) -> Path | None:
@@ -30,8 +29,8 @@ def export_snapshot(run: Path) -> Path | None:
     dest = run / "snapshots" / f"step_{state['step']:06d}.pt"
     if dest.exists():
         return None
-    generator = UNetGenerator(GeneratorConfig.from_dict(state["generator_config"]))
-    generator.load_state_dict(state["generator"])
+    generator = build_generator(generator_config_from_dict(state["generator_config"]))
+    generator.load_state_dict(state.get("generator_ema") or state["generator"])  # the EMA weights, as the run exports
     config = state["train_config"]
     last = state["history"][-1] if state["history"] else {}
     summary = {

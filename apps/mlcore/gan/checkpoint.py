@@ -20,6 +20,9 @@ from typing import BinaryIO
 
 import torch
 
+from torch import nn
+
+from .effunet import ARCHITECTURE as EFFUNET, EffUNetConfig, EffUNetGenerator
 from .networks import GeneratorConfig, UNetGenerator
 
 FORMAT_VERSION = 1
@@ -28,6 +31,19 @@ _REQUIRED_KEYS = {"format_version", "config", "generator", "summary", "name", "v
 
 class CheckpointError(Exception):
     """The file is not a generator checkpoint this code can load."""
+
+
+def generator_config_from_dict(values: dict) -> GeneratorConfig | EffUNetConfig:
+    """The architecture config a checkpoint stores: ``architecture`` names the
+    EfficientNet U-Net; configs without it (every checkpoint before 1.2.0) are the thesis U-Net."""
+    if values.get("architecture") == EFFUNET:
+        return EffUNetConfig.from_dict(values)
+    return GeneratorConfig.from_dict(values)
+
+
+def build_generator(config: GeneratorConfig | EffUNetConfig) -> nn.Module:
+    """A freshly initialised generator of the architecture ``config`` describes."""
+    return EffUNetGenerator(config) if isinstance(config, EffUNetConfig) else UNetGenerator(config)
 
 
 def file_sha256(path: str | os.PathLike) -> str:
@@ -59,7 +75,7 @@ def atomic_torch_save(payload: dict, path: str | os.PathLike) -> None:
 
 def save_generator(
     dest: str | os.PathLike | BinaryIO,
-    generator: UNetGenerator,
+    generator: nn.Module,
     *,
     name: str,
     version: str,
@@ -90,7 +106,7 @@ def save_generator(
         torch.save(payload, dest)
 
 
-def load_generator(src: str | os.PathLike | BinaryIO) -> tuple[UNetGenerator, dict]:
+def load_generator(src: str | os.PathLike | BinaryIO) -> tuple[nn.Module, dict]:
     """Rebuild the generator a checkpoint describes and load its weights (float32, eval mode, CPU).
 
     Returns ``(generator, meta)`` where ``meta`` holds ``name``, ``version``, ``config``
@@ -107,8 +123,7 @@ def load_generator(src: str | os.PathLike | BinaryIO) -> tuple[UNetGenerator, di
     if payload["format_version"] != FORMAT_VERSION:
         raise CheckpointError(f"checkpoint format {payload['format_version']} is not supported (expected {FORMAT_VERSION})")
     try:
-        config = GeneratorConfig.from_dict(payload["config"])
-        generator = UNetGenerator(config)
+        generator = build_generator(generator_config_from_dict(payload["config"]))
         state = {k: v.float() if v.is_floating_point() else v for k, v in payload["generator"].items()}
         generator.load_state_dict(state)
     except (ValueError, TypeError, RuntimeError) as error:

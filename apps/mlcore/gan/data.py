@@ -207,7 +207,8 @@ class ImageFolderSource:
     """Training and validation datasets from image folders, with a report of what was used.
 
     Finds every image under ``folders`` (recursively, any format Pillow reads), splits
-    them by ``split_entries`` and builds a ``PhotoDataset`` for each side, sharing the
+    them by ``split_entries`` (or, given ``val_folders``, validates on every image there
+    and trains on all of ``folders``) and builds a ``PhotoDataset`` for each side, sharing the
     RAM budget in proportion. ``report`` holds the counts a training run records: found,
     train, val, and the grayscale and unreadable files skipped.
     """
@@ -222,15 +223,21 @@ class ImageFolderSource:
         cache_bytes: int = 2 << 30,
         min_chroma_std: float = MIN_CHROMA_STD,
         threads: int | None = None,
+        val_folders: Sequence[str | os.PathLike] | None = None,
     ):
         entries = folder_entries(folders)
-        train, val = split_entries(entries, val_fraction)
+        if val_folders:
+            train, val = entries, folder_entries(val_folders)
+            entries = train + val
+        else:
+            train, val = split_entries(entries, val_fraction)
         share = len(train) / max(1, len(entries))
         common = {"crop_size": crop_size, "load_size": load_size, "min_chroma_std": min_chroma_std, "threads": threads}
         self.train = PhotoDataset(train, cache_bytes=int(cache_bytes * share), **common)
         self.val = PhotoDataset(val, cache_bytes=cache_bytes - int(cache_bytes * share), **common)
         self.report = {
             "folders": [str(f) for f in folders],
+            "val_folders": [str(f) for f in val_folders or []],
             "found": len(entries),
             "train": len(self.train),
             "val": len(self.val),

@@ -17,6 +17,7 @@ and a training checkpoint stores both, so a resumed run continues where it stopp
 from __future__ import annotations
 
 import contextlib
+import copy
 import json
 import math
 import time
@@ -30,7 +31,8 @@ from PIL import Image
 from torch.utils.data import DataLoader, Dataset, Subset
 from tqdm import tqdm
 
-from .checkpoint import atomic_torch_save, load_generator, save_generator
+from .augment import diff_augment, parse_policy
+from .checkpoint import atomic_torch_save, build_generator, generator_config_from_dict, load_generator, save_generator
 from .colorspace import U_MAX, V_MAX, yuv_to_rgb8
 from .data import EpochSampler
 from .inference import seeded_noise, select_device
@@ -42,7 +44,7 @@ from .losses import (
     reconstruction_loss,
 )
 from .metrics import mean_delta_e2000, psnr
-from .networks import DiscriminatorConfig, GeneratorConfig, PatchDiscriminator, UNetGenerator
+from .networks import DiscriminatorConfig, GeneratorConfig, PatchDiscriminator
 
 TRAINING_FORMAT_VERSION = 1
 # Validation noise seeds: fixed, so validation numbers compare across epochs and runs.
@@ -65,6 +67,17 @@ class TrainConfig:
     ``val_images`` caps the validation images scored after each epoch (the first of the
     fixed split; ΔE2000 on the CPU is the cost). ``amp`` uses bfloat16 autocast on CUDA. ``fp16_weights`` stores the exported
     generator in float16.
+
+    For a generator with a pretrained encoder (``EffUNetConfig``): ``encoder_weights`` is
+    the ImageNet state dict file loaded before a fresh run (the trainer reads it; model
+    files do no I/O); ``freeze_encoder_steps`` keeps the encoder fixed (eval-mode batch
+    norm, no gradients) for that many steps, so the decoder learns first (DeOldify's
+    order); after that it trains at ``lr_encoder`` (None: a tenth of ``lr_g``).
+    Stabilisers for adversarial training on small data: ``ema_decay`` keeps an
+    exponential moving average of the generator's weights, which validation, samples and
+    the exported checkpoint use (0: off); ``r1_gamma`` weights the R1 gradient penalty on
+    real inputs (Mescheder et al. 2018; 0: off); ``diffaugment`` names the DiffAugment
+    policies applied to everything the discriminator sees ("": none).
     """
 
     epochs: int = 100
@@ -92,6 +105,12 @@ class TrainConfig:
     fp16_weights: bool = True
     model_name: str = "chroma-unet"
     model_version: str = "0.1.0"
+    encoder_weights: str | None = None
+    freeze_encoder_steps: int = 0
+    lr_encoder: float | None = None
+    ema_decay: float = 0.0
+    r1_gamma: float = 0.0
+    diffaugment: str = ""
 
     def to_dict(self) -> dict:
         """The config as plain JSON-able values."""
@@ -183,7 +202,7 @@ class Trainer:
         if resume is not None and resume.get("format_version") != TRAINING_FORMAT_VERSION:
             raise ValueError(f"{resume_from}: not a training checkpoint of format {TRAINING_FORMAT_VERSION}")
         if resume is not None:
-            generator_config = GeneratorConfig.from_dict(resume["generator_config"])
+            generator_config = generator_config_from_dict(resume["generator_config"])
             discriminator_config = DiscriminatorConfig.from_dict(resume["discriminator_config"])
             self.base = resume.get("base", {})
         elif base_checkpoint:
@@ -192,13 +211,19 @@ class Trainer:
             self.base = {"name": meta["name"], "version": meta["version"], "sha256": meta.get("sha256")}
         else:
             torch.manual_seed(config.seed)
-        self.generator = UNetGenerator(generator_config or GeneratorConfig())
+        self.generator = build_generator(generator_config or GeneratorConfig())
         self.discriminator = PatchDiscriminator(discriminator_config or DiscriminatorConfig())
         if resume is None and base_checkpoint:
             self.generator.load_state_dict(base_generator.state_dict())
+        elif resume is None and config.encoder_weights:
+            self.generator.load_imagenet_weights(torch.load(config.encoder_weights, map_location="cpu", weights_only=True))
         self.generator.to(self.device)
         self.discriminator.to(self.device)
-        self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=config.lr_g, betas=config.betas)
+        self.augment = parse_policy(config.diffaugment)
+        self.generator_ema = None
+        if config.ema_decay > 0:
+            self.generator_ema = copy.deepcopy(self.generator).eval().requires_grad_(False)
+        self.opt_g = torch.optim.Adam(self._generator_param_groups(), lr=config.lr_g, betas=config.betas)
         self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=config.lr_d, betas=config.betas)
         if resume is not None:
             self._restore(resume)
@@ -206,6 +231,35 @@ class Trainer:
         self.sampler = EpochSampler(len(train_data), config.batch_size, config.seed)
         self.steps_per_epoch = self.sampler.length // config.batch_size
         self.total_steps = config.steps if config.steps is not None else config.epochs * self.steps_per_epoch
+
+    def _generator_param_groups(self) -> list[dict]:
+        encoder = getattr(self.generator, "encoder", None)
+        if encoder is None:
+            return [{"params": list(self.generator.parameters())}]
+        mine = {id(p) for p in encoder.parameters()}
+        lr_encoder = self.config.lr_encoder if self.config.lr_encoder is not None else self.config.lr_g / 10
+        return [
+            {"params": [p for p in self.generator.parameters() if id(p) not in mine]},
+            {"params": list(encoder.parameters()), "lr": lr_encoder},
+        ]
+
+    @property
+    def encoder_frozen(self) -> bool:
+        """Whether this step leaves the pretrained encoder as it is (the first training stage)."""
+        return hasattr(self.generator, "encoder") and self.step < self.config.freeze_encoder_steps
+
+    @property
+    def inference_generator(self) -> torch.nn.Module:
+        """What validation, samples and the exported checkpoint use: the EMA weights when kept."""
+        return self.generator_ema if self.generator_ema is not None else self.generator
+
+    @torch.no_grad()
+    def _update_ema(self) -> None:
+        decay = self.config.ema_decay
+        for average, current in zip(self.generator_ema.parameters(), self.generator.parameters()):
+            average.lerp_(current, 1.0 - decay)
+        for average, current in zip(self.generator_ema.buffers(), self.generator.buffers()):
+            average.copy_(current)
 
     # -- checkpoints -------------------------------------------------------------------
 
@@ -221,6 +275,7 @@ class Trainer:
             "generator_config": self.generator.config.to_dict(),
             "discriminator_config": self.discriminator.config.to_dict(),
             "generator": _state_on_cpu(self.generator),
+            "generator_ema": _state_on_cpu(self.generator_ema) if self.generator_ema is not None else None,
             "discriminator": _state_on_cpu(self.discriminator),
             "opt_g": _state_on_cpu(self.opt_g),
             "opt_d": _state_on_cpu(self.opt_d),
@@ -238,6 +293,8 @@ class Trainer:
 
     def _restore(self, state: dict) -> None:
         self.generator.load_state_dict(state["generator"])
+        if self.generator_ema is not None:
+            self.generator_ema.load_state_dict(state.get("generator_ema") or state["generator"])
         self.discriminator.load_state_dict(state["discriminator"])
         self.opt_g.load_state_dict(state["opt_g"])
         self.opt_d.load_state_dict(state["opt_d"])
@@ -251,7 +308,7 @@ class Trainer:
         """Save the generator as an inference checkpoint (``checkpoint.save_generator``)."""
         save_generator(
             path,
-            self.generator,
+            self.inference_generator,
             name=self.config.model_name,
             version=self.config.model_version,
             summary=summary,
@@ -280,6 +337,11 @@ class Trainer:
         real = chroma.repeat(copies, 1, 1, 1)
         losses = {}
         self.generator.train()
+        frozen = self.encoder_frozen
+        if hasattr(self.generator, "encoder"):
+            self.generator.encoder.requires_grad_(not frozen)
+            if frozen:
+                self.generator.encoder.eval()  # keep the ImageNet batch-norm statistics
         with self._autocast():
             fake = self.generator(luma_in, noise)  # (copies*B, 2, c, c)
 
@@ -287,9 +349,17 @@ class Trainer:
         if cfg.adversarial:
             self.discriminator.train()
             with self._autocast():
-                real_logits = self.discriminator(luma, chroma + sigma * torch.randn_like(chroma))
-                fake_logits = self.discriminator(luma_in, fake.detach() + sigma * torch.randn_like(fake))
+                real_chroma = chroma + sigma * torch.randn_like(chroma)
+                if cfg.r1_gamma > 0:
+                    real_chroma = real_chroma.detach().requires_grad_(True)
+                real_logits = self._judge(luma, real_chroma)
+                fake_logits = self._judge(luma_in, fake.detach() + sigma * torch.randn_like(fake))
                 loss_d = discriminator_loss(real_logits.float(), fake_logits.float(), flip_prob=cfg.label_flip_prob)
+            if cfg.r1_gamma > 0:
+                (gradient,) = torch.autograd.grad(real_logits.float().sum(), real_chroma, create_graph=True)
+                r1 = gradient.float().pow(2).flatten(1).sum(1).mean()
+                loss_d = loss_d + cfg.r1_gamma / 2 * r1
+                losses["r1"] = r1.item()
             self.opt_d.zero_grad(set_to_none=True)
             loss_d.backward()
             self.opt_d.step()
@@ -301,7 +371,7 @@ class Trainer:
             if cfg.adversarial:
                 # The discriminator's weights are not stepped here; its gradients are
                 # cleared at its next update.
-                adv = generator_adversarial_loss(self.discriminator(luma_in, fake + sigma * torch.randn_like(fake)).float())
+                adv = generator_adversarial_loss(self._judge(luma_in, fake + sigma * torch.randn_like(fake)).float())
                 loss_g = loss_g + adv
                 losses["g_adv"] = adv.item()
             if seeking:
@@ -313,19 +383,29 @@ class Trainer:
         self.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         self.opt_g.step()
+        if self.generator_ema is not None:
+            self._update_ema()
         losses.update(g=loss_g.item(), l1=l1.item(), l2=l2.item())
         return losses
+
+    def _judge(self, luma: torch.Tensor, chroma: torch.Tensor) -> torch.Tensor:
+        """The discriminator's logits for (luma, chroma), through DiffAugment when configured."""
+        if not self.augment:
+            return self.discriminator(luma, chroma)
+        x = diff_augment(torch.cat([luma, chroma], dim=1), self.augment)  # (B, 3, c, c) Y, U, V
+        return self.discriminator(x[:, :1], x[:, 1:])
 
     # -- validation and samples -------------------------------------------------------
 
     @torch.inference_mode()
     def _colorize_crops(self, luma: torch.Tensor, seed: int) -> torch.Tensor:
         """Chroma for a batch of luma crops with one fixed noise seed for all: (B, 2, c, c) on the CPU."""
-        self.generator.eval()
+        generator = self.inference_generator
+        generator.eval()
         batch, _, height, width = luma.shape
-        noise = [n.to(self.device) for n in seeded_noise(self.generator.noise_shapes(height, width), [seed] * batch)]
+        noise = [n.to(self.device) for n in seeded_noise(generator.noise_shapes(height, width), [seed] * batch)]
         with self._autocast():
-            return self.generator(luma.to(self.device), noise).float().cpu()
+            return generator(luma.to(self.device), noise).float().cpu()
 
     @staticmethod
     def _to_rgb8(luma: torch.Tensor, chroma: torch.Tensor) -> np.ndarray:
