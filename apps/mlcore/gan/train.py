@@ -74,8 +74,9 @@ class TrainConfig:
     norm, no gradients) for that many steps, so the decoder learns first (DeOldify's
     order); after that it trains at ``lr_encoder`` (None: a tenth of ``lr_g``).
     Stabilisers for adversarial training on small data: ``ema_decay`` keeps an
-    exponential moving average of the generator's weights, which validation, samples and
-    the exported checkpoint use (0: off); ``r1_gamma`` weights the R1 gradient penalty on
+    exponential moving average of the generator's weights (decay warmed up as
+    ``min(ema_decay, (1 + step) / (10 + step))``), which validation, samples and the
+    exported checkpoint use (0: off); ``r1_gamma`` weights the R1 gradient penalty on
     real inputs (Mescheder et al. 2018; 0: off); ``diffaugment`` names the DiffAugment
     policies applied to everything the discriminator sees ("": none).
     """
@@ -255,7 +256,9 @@ class Trainer:
 
     @torch.no_grad()
     def _update_ema(self) -> None:
-        decay = self.config.ema_decay
+        # Warm-up (as TensorFlow's ExponentialMovingAverage with num_updates): early on the
+        # average would otherwise be mostly the untrained initial weights.
+        decay = min(self.config.ema_decay, (1 + self.step) / (10 + self.step))
         for average, current in zip(self.generator_ema.parameters(), self.generator.parameters()):
             average.lerp_(current, 1.0 - decay)
         for average, current in zip(self.generator_ema.buffers(), self.generator.buffers()):
