@@ -2,7 +2,11 @@
 against the bare network's forward+backward rate on a batch already in memory, and the
 data loader's own rate. A ratio near 1 means data loading never starves the model.
 
-    python benchmarks/bench_gan_training.py [--model PATH] [--device auto] [--batch-size 4] [--crop 256] [--workers 0] [--append-to docs/BENCHMARKS.md]
+    python benchmarks/bench_gan_training.py [--model PATH] [--arch unet|effunet-lite0] [--device-data] [--device auto]
+        [--batch-size 4] [--crop 256] [--workers 0] [--append-to docs/BENCHMARKS.md]
+
+With ``--device-data`` the training set is held on the device and batches are cut there
+(``gan.data.DeviceCrops``, what a GPU run uses); the loader column then times that.
 """
 from __future__ import annotations
 
@@ -18,7 +22,9 @@ from torch.utils.data import DataLoader
 from bench_gan_common import add_common_arguments, machine, report
 from bench_gan_end_to_end import synthetic_scan
 
-from apps.mlcore.gan.data import EpochSampler, ImageFolderSource
+from apps.mlcore.gan.data import DeviceCrops, EpochSampler, ImageFolderSource
+from apps.mlcore.gan.effunet import ARCHITECTURE as EFFUNET, EffUNetConfig
+from apps.mlcore.gan.networks import GeneratorConfig
 from apps.mlcore.gan.inference import select_device, usable_cores
 from apps.mlcore.gan.train import TrainConfig, Trainer
 
@@ -32,6 +38,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=0)
     parser.add_argument("--steps", type=int, default=12, help="timed steps (after 2 warm-up steps)")
     parser.add_argument("--msgan", type=float, default=TrainConfig.lambda_ms)
+    parser.add_argument("--arch", choices=("unet", EFFUNET), default="unet")
+    parser.add_argument("--device-data", action="store_true", help="cut batches on the device (DeviceCrops)")
+    parser.add_argument("--scale-jitter", type=float, default=0.0)
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -41,7 +50,9 @@ def main() -> None:
     line = machine(device)
     warmup = 2
     config = TrainConfig(batch_size=args.batch_size, crop_size=args.crop, device=args.device, num_workers=args.workers,
-                         steps=warmup + args.steps, checkpoint_every=0, sample_every=0, lambda_ms=args.msgan)
+                         steps=warmup + args.steps, checkpoint_every=0, sample_every=0, lambda_ms=args.msgan,
+                         device_data=args.device_data, scale_jitter=args.scale_jitter)
+    architecture = EffUNetConfig() if args.arch == EFFUNET else GeneratorConfig()
     with tempfile.TemporaryDirectory(prefix="bench-gan-train-") as tmp:
         folder = Path(tmp) / "photos"
         folder.mkdir()
@@ -51,7 +62,8 @@ def main() -> None:
         source = ImageFolderSource([folder], crop_size=args.crop, val_fraction=0.0)
         scan_seconds = time.perf_counter() - started
 
-        trainer = Trainer(config, train_data=source.train, out_dir=Path(tmp) / "run", base_checkpoint=args.model)
+        trainer = Trainer(config, train_data=source.train, out_dir=Path(tmp) / "run", base_checkpoint=args.model,
+                          generator_config=architecture)
         stamps: list[float] = []
         step = trainer.train_step
 
@@ -66,7 +78,8 @@ def main() -> None:
 
         luma, chroma = next(iter(DataLoader(source.train, batch_size=args.batch_size)))
         luma, chroma = luma.to(device), chroma.to(device)
-        bare = Trainer(replace(config, steps=None), train_data=source.train, out_dir=Path(tmp) / "bare", base_checkpoint=args.model)
+        bare = Trainer(replace(config, steps=None), train_data=source.train, out_dir=Path(tmp) / "bare", base_checkpoint=args.model,
+                       generator_config=architecture)
         for _ in range(warmup):
             bare.train_step(luma, chroma)
         started = time.perf_counter()
@@ -77,16 +90,25 @@ def main() -> None:
         bare_rate = args.steps * args.batch_size / (time.perf_counter() - started)
 
         sampler = EpochSampler(len(source.train), args.batch_size, seed=0)
-        loader = DataLoader(source.train, batch_size=args.batch_size, sampler=sampler, num_workers=args.workers, drop_last=True)
-        started, count = time.perf_counter(), 0
-        for batch_luma, _ in loader:
-            count += len(batch_luma)
+        if args.device_data:
+            crops = DeviceCrops(source.train, device, scale_jitter=args.scale_jitter)
+            keys = list(sampler)
+            started, count = time.perf_counter(), 0
+            for start in range(0, len(keys) - args.batch_size + 1, args.batch_size):
+                count += len(crops.batch(keys[start : start + args.batch_size])[0])
+            if device.type == "cuda":
+                torch.cuda.synchronize(device)
+        else:
+            loader = DataLoader(source.train, batch_size=args.batch_size, sampler=sampler, num_workers=args.workers, drop_last=True)
+            started, count = time.perf_counter(), 0
+            for batch_luma, _ in loader:
+                count += len(batch_luma)
         loader_rate = count / (time.perf_counter() - started)
 
-    architecture = trainer.generator.config
+    described = trainer.generator.config.to_dict()
     text = "\n".join([
-        f"### Training throughput (base filters {architecture.base_filters}, depth {architecture.depth}, "
-        f"MSGAN weight {args.msgan})",
+        f"### Training throughput ({described}, MSGAN weight {args.msgan}, "
+        f"{'batches cut on the device' if args.device_data else 'CPU data loader'})",
         "",
         f"{line}. {args.images} synthetic 640×480 JPEGs decoded and cached in {scan_seconds:.1f} s; "
         f"batch {args.batch_size}, crop {args.crop}, {args.workers} loader workers, {args.steps} timed steps after {warmup}.",

@@ -66,6 +66,10 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--r1", type=float, default=defaults.r1_gamma, help="R1 gradient penalty weight (0: off)")
     parser.add_argument("--diffaugment", default=defaults.diffaugment, help="DiffAugment policies, e.g. color,translation,cutout")
     parser.add_argument("--spectral-norm", action="store_true", help="spectral normalisation in the discriminator")
+    parser.add_argument("--device-data", action="store_true",
+                        help="keep the decoded training set on the device and cut batches there (GPU runs; needed for the two below)")
+    parser.add_argument("--scale-jitter", type=float, default=0.0, help="crop size drawn within ±this fraction, then resized")
+    parser.add_argument("--luma-noise", type=float, default=0.0, help="Gaussian grain on the input luma (σ, normalised units)")
     parser.add_argument("--val-folder", type=Path, action="append",
                         help="validation images from this folder (repeatable) instead of a hashed share of the training folders")
     parser.add_argument("--base-filters", type=int, default=arch.base_filters)
@@ -141,6 +145,9 @@ def run_train(options, *, stdout: TextIO | None = None):
         ema_decay=options.ema,
         r1_gamma=options.r1,
         diffaugment=options.diffaugment,
+        device_data=options.device_data,
+        scale_jitter=options.scale_jitter,
+        luma_noise=options.luma_noise,
     )
     try:
         if options.arch == EFFUNET:

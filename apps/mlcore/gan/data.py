@@ -99,6 +99,75 @@ def _load_rgb(entry: PhotoEntry, load_size: int) -> np.ndarray:
     return np.asarray(image.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0))
 
 
+def crop_box(seed: int | None, height: int, width: int, crop: int, scale_jitter: float = 0.0) -> tuple[int, int, int, bool]:
+    """Where to cut a training crop: ``(top, left, side, flip)``, drawn from ``seed``.
+
+    ``None`` is the deterministic centre crop without flip (validation). ``side`` is the
+    square cut from the image before it is resized to ``crop``: ``crop`` itself, or with
+    ``scale_jitter`` j a size drawn from [crop·(1 - j), crop·(1 + j)], at most the short
+    side. Both training pipelines (``PhotoDataset`` and ``DeviceCrops``) draw here, so
+    they cut the same crops from the same seeds.
+    """
+    if seed is None:
+        return (height - crop) // 2, (width - crop) // 2, crop, False
+    rng = np.random.default_rng(seed)
+    side = crop
+    if scale_jitter:
+        side = min(height, width, max(8, round(crop * rng.uniform(1 - scale_jitter, 1 + scale_jitter))))
+    return int(rng.integers(0, height - side + 1)), int(rng.integers(0, width - side + 1)), side, bool(rng.integers(0, 2))
+
+
+class DeviceCrops:
+    """The decoded training set held on the training device, cropped and augmented there.
+
+    On a GPU the CPU loader (decode-free as it is) cannot keep up: numpy crops and YUV
+    conversion fed an H200 about 120 images/s. Here every cached image of a
+    ``PhotoDataset`` is copied once to ``device`` as uint8 (a few hundred MB for a few
+    thousand images at 256 px); a batch is then cut, resized (``scale_jitter``), flipped,
+    converted to the network's normalised Y, U, V and given luma grain (``luma_noise``,
+    the σ of Gaussian noise on the normalised luma, like a scan's grain) without leaving
+    the device. ``batch(keys)`` takes the ``(index, seed)`` pairs ``EpochSampler``
+    yields, so a run is as reproducible as with the CPU loader, and with no jitter and no
+    grain it gives the same crops as ``PhotoDataset``.
+    """
+
+    def __init__(self, dataset: PhotoDataset, device: torch.device | str, *, scale_jitter: float = 0.0, luma_noise: float = 0.0):
+        self.crop_size = dataset.crop_size
+        self.device = torch.device(device)
+        self.scale_jitter, self.luma_noise = scale_jitter, luma_noise
+        # (3, h, w) uint8 per image, channel-first so crops are contiguous slices per plane.
+        self.images = [torch.from_numpy(np.ascontiguousarray(dataset._rgb(i).transpose(2, 0, 1))).to(self.device) for i in range(len(dataset))]
+        self._matrix = torch.from_numpy(np.ascontiguousarray(_RGB8_TO_NETWORK.T)).to(self.device)  # (3 out, 3 in)
+        self._offset = torch.tensor(_NETWORK_OFFSET, dtype=torch.float32, device=self.device).view(1, 3, 1, 1)
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    @property
+    def nbytes(self) -> int:
+        """Device memory the images take."""
+        return sum(image.numel() for image in self.images)
+
+    def batch(self, keys: Sequence[tuple[int, int]]) -> tuple[torch.Tensor, torch.Tensor]:
+        """(B, 1, c, c) luma and (B, 2, c, c) chroma for ``(index, seed)`` keys, on the device."""
+        c = self.crop_size
+        crops = []
+        for index, seed in keys:
+            image = self.images[index]
+            top, left, side, flip = crop_box(seed, image.shape[1], image.shape[2], c, self.scale_jitter)
+            crop = image[:, top : top + side, left : left + side].float()  # (3, side, side) levels
+            if side != c:
+                crop = torch.nn.functional.interpolate(crop[None], size=(c, c), mode="bilinear", align_corners=False, antialias=side > c)[0]
+            crops.append(crop.flip(-1) if flip else crop)
+        rgb = torch.stack(crops)  # (B, 3, c, c)
+        network = torch.einsum("oi,bihw->bohw", self._matrix, rgb) + self._offset  # (B, 3, c, c) normalised Y, U, V
+        luma, chroma = network[:, :1], network[:, 1:]
+        if self.luma_noise:
+            generator = torch.Generator(device=self.device).manual_seed(int(keys[0][1]) % 2**63)
+            luma = (luma + self.luma_noise * torch.randn(luma.shape, generator=generator, device=self.device)).clamp(-1, 1)
+        return luma.contiguous(), chroma.contiguous()
+
+
 class PhotoDataset(Dataset):
     """Colour photographs as ``(luma, chroma)`` crops: (1, c, c) and (2, c, c) float32, normalised.
 
@@ -153,13 +222,8 @@ class PhotoDataset(Dataset):
     def __getitem__(self, key: int | tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor]:
         index, seed = (key, None) if isinstance(key, int) else key
         rgb = self._rgb(index)
-        h, w, _ = rgb.shape
         c = self.crop_size
-        if seed is None:
-            top, left, flip = (h - c) // 2, (w - c) // 2, False
-        else:
-            rng = np.random.default_rng(seed)
-            top, left, flip = int(rng.integers(0, h - c + 1)), int(rng.integers(0, w - c + 1)), bool(rng.integers(0, 2))
+        top, left, _, flip = crop_box(seed, rgb.shape[0], rgb.shape[1], c)
         crop = rgb[top : top + c, left : left + c]
         if flip:
             crop = crop[:, ::-1]

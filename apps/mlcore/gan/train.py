@@ -34,7 +34,7 @@ from tqdm import tqdm
 from .augment import diff_augment, parse_policy
 from .checkpoint import atomic_torch_save, build_generator, generator_config_from_dict, load_generator, save_generator
 from .colorspace import U_MAX, V_MAX, yuv_to_rgb8
-from .data import EpochSampler
+from .data import DeviceCrops, EpochSampler
 from .inference import seeded_noise, select_device
 from .losses import (
     discriminator_loss,
@@ -67,6 +67,11 @@ class TrainConfig:
     ``val_images`` caps the validation images scored after each epoch (the first of the
     fixed split; ΔE2000 on the CPU is the cost). ``amp`` uses bfloat16 autocast on CUDA. ``fp16_weights`` stores the exported
     generator in float16.
+
+    ``device_data`` keeps the decoded training set on the training device and cuts,
+    augments and converts batches there (``data.DeviceCrops``): what keeps a GPU fed, and
+    on the CPU the way to ``scale_jitter`` (crop size drawn within ±j before resizing)
+    and ``luma_noise`` (grain on the input luma, σ in normalised units).
 
     For a generator with a pretrained encoder (``EffUNetConfig``): ``encoder_weights`` is
     the ImageNet state dict file loaded before a fresh run (the trainer reads it; model
@@ -106,6 +111,9 @@ class TrainConfig:
     fp16_weights: bool = True
     model_name: str = "chroma-unet"
     model_version: str = "0.1.0"
+    device_data: bool = False
+    scale_jitter: float = 0.0
+    luma_noise: float = 0.0
     encoder_weights: str | None = None
     freeze_encoder_steps: int = 0
     lr_encoder: float | None = None
@@ -218,8 +226,10 @@ class Trainer:
             self.generator.load_state_dict(base_generator.state_dict())
         elif resume is None and config.encoder_weights:
             self.generator.load_imagenet_weights(torch.load(config.encoder_weights, map_location="cpu", weights_only=True))
-        self.generator.to(self.device)
-        self.discriminator.to(self.device)
+        # Channels-last is what tensor cores want for convolutions; the CPU keeps NCHW.
+        self.memory_format = torch.channels_last if self.device.type == "cuda" else torch.contiguous_format
+        self.generator.to(self.device, memory_format=self.memory_format)
+        self.discriminator.to(self.device, memory_format=self.memory_format)
         self.augment = parse_policy(config.diffaugment)
         self.generator_ema = None
         if config.ema_decay > 0:
@@ -333,6 +343,8 @@ class Trainer:
         """One alternating update on a batch of (B, 1, c, c) luma and (B, 2, c, c) chroma; returns the losses."""
         cfg = self.config
         batch, _, height, width = luma.shape
+        luma = luma.contiguous(memory_format=self.memory_format)
+        chroma = chroma.contiguous(memory_format=self.memory_format)
         seeking = cfg.lambda_ms > 0 and self.generator.config.noise_channels > 0
         copies = 2 if seeking else 1
         noise = self._noise(batch * copies, height, width)
@@ -455,6 +467,19 @@ class Trainer:
 
     # -- the loop ----------------------------------------------------------------------
 
+    def _device_batches(self):
+        """An iterable over one epoch's batches cut on the device (``DeviceCrops``), in the sampler's order."""
+        crops = DeviceCrops(self.train_data, self.device, scale_jitter=self.config.scale_jitter, luma_noise=self.config.luma_noise)
+        size = self.config.batch_size
+
+        class Epoch:
+            def __iter__(inner):
+                keys = list(self.sampler)  # what is left of this epoch: (index, seed) pairs
+                for start in range(0, len(keys) - size + 1, size):
+                    yield crops.batch(keys[start : start + size])
+
+        return Epoch()
+
     def fit(self) -> TrainResult:
         """Train until ``steps``/``epochs`` are done or ``should_stop()`` says so.
 
@@ -463,7 +488,7 @@ class Trainer:
         """
         cfg = self.config
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        loader = DataLoader(
+        loader = self._device_batches() if cfg.device_data else DataLoader(
             self.train_data,
             batch_size=cfg.batch_size,
             sampler=self.sampler,
