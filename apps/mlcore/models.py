@@ -38,6 +38,15 @@ class ModelVersion(models.Model):
     def __str__(self) -> str:
         return f"{self.name} {self.version}"
 
+    @property
+    def input_multiple(self) -> int:
+        """Working sizes and training crops must be multiples of this: the network's total
+        stride, from the architecture config (``gan.effunet`` for the EfficientNet U-Net,
+        ``2 ** depth`` for the thesis U-Net, whose configs name no architecture)."""
+        if self.config.get("architecture") == "effunet-lite0":
+            return 32
+        return 2 ** int(self.config.get("depth", 1))
+
 
 class CuratedSet(models.Model):
     """Images a curator chose to teach the model: colour photographs of the archive and approved variants.

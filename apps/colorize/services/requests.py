@@ -97,7 +97,7 @@ def _clean_model_version(model_version: ModelVersion | None) -> ModelVersion:
 
 
 def _clean_working_size(working_size: int, model_version: ModelVersion) -> int:
-    multiple = 2 ** int(model_version.config.get("depth", 1))
+    multiple = model_version.input_multiple
     low = max(MIN_WORKING_SIZE, multiple)
     if not isinstance(working_size, int) or not low <= working_size <= MAX_WORKING_SIZE:
         raise ValidationError({"working_size": f"The working size is a short side from {low} to {MAX_WORKING_SIZE} pixels."})

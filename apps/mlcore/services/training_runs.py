@@ -138,10 +138,10 @@ def clean_hyperparameters(hyperparameters: dict | None, *, base_version: ModelVe
         DiscriminatorConfig.from_dict(values["discriminator"])
     except (TypeError, ValueError) as error:
         raise ValidationError({"hyperparameters": f"discriminator: {error}"}) from error
-    multiple = 2 ** int(base_version.config.get("depth", 1))
+    multiple = base_version.input_multiple
     for key in ("crop_size", "eval_working_size"):
         if values[key] % multiple:
-            raise ValidationError({"hyperparameters": f"{key} must be a multiple of {multiple} for {base_version} (depth {base_version.config.get('depth')})."})
+            raise ValidationError({"hyperparameters": f"{key} must be a multiple of {multiple} for {base_version} (its network's stride)."})
     return values
 
 
