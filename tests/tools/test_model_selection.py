@@ -55,6 +55,19 @@ def test_pick_prefers_the_candidate_that_meets_every_bar():
     assert pick_default_model.shortfalls(plausible, grey) == {"colourfulness_gap": 0.0, "psnr": 0.0, "seed_diversity": 0.0}
 
 
+def test_pick_ranks_by_the_issue_10_targets_above_the_issue_4_bars():
+    grey = row("grayscale", 21.5, -42.7, None) | {"delta_e2000": 12.0}
+    bright_but_noisy = row("model", 20.9, -5.0, 6.0, "noisy") | {"delta_e2000": 12.5, "chroma_noise": 4.5}
+    on_target = row("model", 21.6, -10.0, 5.5, "target") | {"delta_e2000": 12.8, "chroma_noise": 0.4}
+    garish = row("model", 18.0, -2.0, 9.0, "garish") | {"delta_e2000": 11.0, "chroma_noise": 0.5}  # misses the PSNR bar
+    best, ranked = pick_default_model.pick({"rows": [grey, garish, bright_but_noisy, on_target]})
+    assert best["weights_sha256"] == "target"
+    assert [r["weights_sha256"] for r, _ in ranked][-1] == "garish"  # below the bars comes last, whatever its ΔE
+    assert pick_default_model.target_shortfalls(on_target, grey) == {
+        "colourfulness_gap": 0.0, "psnr": 0.0, "delta_e2000": 0.0, "seed_diversity": 0.0, "chroma_noise": 0.0}
+    assert pick_default_model.target_shortfalls(bright_but_noisy, grey)["chroma_noise"] == pytest.approx(3.0)
+
+
 def test_the_validation_folder_is_the_runs_own_split_and_nothing_else(folders, tmp_path):
     dest = tmp_path / "validation"
     dest.mkdir()
