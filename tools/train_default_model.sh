@@ -40,7 +40,7 @@ train s2 "$minutes" --base "$work/runs/s1/generator.pt" --no-adversarial --msgan
   --ema 0.999 --scale-jitter 0.15 --luma-noise 0.01
 # Stage 3: a short adversarial stage, with and without the small-data stabilisers.
 train s3a "$minutes" --base "$work/runs/s2/generator.pt" --msgan 0.005 --lr-g 1e-4 --lr-encoder 1e-5 --lr-d 2e-4 \
-  --ema 0.999 --diffaugment color,translation,cutout --r1 1 --spectral-norm --scale-jitter 0.15 &
+  --ema 0.999 --diffaugment color,translation,cutout --r1 1 --spectral-norm --d-warmup 100 --scale-jitter 0.15 &
 train s3b "$minutes" --base "$work/runs/s2/generator.pt" --msgan 0.005 --lr-g 1e-4 --lr-encoder 1e-5 --lr-d 2e-4 --scale-jitter 0.15 &
 wait
 echo "training: $(( $(date +%s) - start )) s" | tee -a "$work/hardware.txt"

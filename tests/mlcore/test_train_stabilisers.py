@@ -139,3 +139,13 @@ def test_training_on_device_batches_follows_the_sampler(crops, tmp_path):
     assert result.step == 3
     first, second = (load_generator(r.generator_path)[0].state_dict() for r in (result, again))
     assert all(torch.equal(first[k], second[k]) for k in first)  # same seed, same batches, same weights
+
+
+def test_a_fresh_discriminator_warms_up_before_the_generator_hears_it(crops, tmp_path):
+    config = replace(BASE, steps=3, d_warmup_steps=1, lambda_ms=0.0)
+    trainer = Trainer(config, train_data=crops, out_dir=tmp_path, generator_config=GEN, discriminator_config=DISC)
+    luma, chroma = (torch.stack(parts) for parts in zip(*(crops[i] for i in range(2))))
+    warming = trainer.train_step(luma, chroma)
+    trainer.step += 1
+    assert "d" in warming and "g_adv" not in warming  # the discriminator learns, the generator does not hear it
+    assert "g_adv" in trainer.train_step(luma, chroma)

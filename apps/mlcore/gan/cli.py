@@ -66,6 +66,7 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--r1", type=float, default=defaults.r1_gamma, help="R1 gradient penalty weight (0: off)")
     parser.add_argument("--diffaugment", default=defaults.diffaugment, help="DiffAugment policies, e.g. color,translation,cutout")
     parser.add_argument("--spectral-norm", action="store_true", help="spectral normalisation in the discriminator")
+    parser.add_argument("--d-warmup", type=int, default=0, help="steps a fresh discriminator trains before the generator hears it")
     parser.add_argument("--device-data", action="store_true",
                         help="keep the decoded training set on the device and cut batches there (GPU runs; needed for the two below)")
     parser.add_argument("--scale-jitter", type=float, default=0.0, help="crop size drawn within ±this fraction, then resized")
@@ -145,6 +146,7 @@ def run_train(options, *, stdout: TextIO | None = None):
         ema_decay=options.ema,
         r1_gamma=options.r1,
         diffaugment=options.diffaugment,
+        d_warmup_steps=options.d_warmup,
         device_data=options.device_data,
         scale_jitter=options.scale_jitter,
         luma_noise=options.luma_noise,

@@ -83,7 +83,9 @@ class TrainConfig:
     ``min(ema_decay, (1 + step) / (10 + step))``), which validation, samples and the
     exported checkpoint use (0: off); ``r1_gamma`` weights the R1 gradient penalty on
     real inputs (Mescheder et al. 2018; 0: off); ``diffaugment`` names the DiffAugment
-    policies applied to everything the discriminator sees ("": none).
+    policies applied to everything the discriminator sees ("": none); ``d_warmup_steps``
+    trains a fresh discriminator alone for that many steps before its verdict reaches the
+    generator, so the generator is not steered by a discriminator that knows nothing yet.
     """
 
     epochs: int = 100
@@ -120,6 +122,7 @@ class TrainConfig:
     ema_decay: float = 0.0
     r1_gamma: float = 0.0
     diffaugment: str = ""
+    d_warmup_steps: int = 0
 
     def to_dict(self) -> dict:
         """The config as plain JSON-able values."""
@@ -383,7 +386,7 @@ class Trainer:
         with self._autocast():
             loss_rec, l1, l2 = reconstruction_loss(fake.float(), real, lambda_l1=cfg.lambda_l1, lambda_l2=cfg.lambda_l2)
             loss_g = loss_rec
-            if cfg.adversarial:
+            if cfg.adversarial and self.step >= cfg.d_warmup_steps:
                 # The discriminator's weights are not stepped here; its gradients are
                 # cleared at its next update.
                 adv = generator_adversarial_loss(self._judge(luma_in, fake + sigma * torch.randn_like(fake)).float())
