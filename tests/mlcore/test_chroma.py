@@ -6,7 +6,7 @@ from PIL import Image
 
 from apps.mlcore.gan.checkpoint import load_generator, save_generator
 from apps.mlcore.gan.chroma import ChromaFilter, bilinear_taps, box_mean, channel_planes, guided_coefficients, merge_full
-from apps.mlcore.gan.colorspace import CHROMA_TO_RGB, U_MAX, V_MAX, rgb_to_yuv, yuv_to_rgb8
+from apps.mlcore.gan.colorspace import U_MAX, V_MAX, rgb_to_yuv, yuv_to_rgb8
 from apps.mlcore.gan.inference import Colorizer
 
 FILTER = ChromaFilter(radius=2, eps=1e-3)
@@ -163,8 +163,7 @@ def test_checkpoints_from_before_merge_settings_colorize_as_before(tiny_checkpoi
     (variant,) = old.colorize(rgb_image, seeds=[4], working_size=32)
     # bilinear chroma, as before: the reference merge of the same network output
     prediction = old.predict(rgb_image, seeds=[4], working_size=32)
-    assert prediction.gain is None
+    assert not prediction.chroma_filter.enabled
     luma = np.asarray(rgb_image.convert("L"))
-    chroma = np.stack([prediction.base[0][2] / (255 * CHROMA_TO_RGB[0, 2]), prediction.base[0][0] / (255 * CHROMA_TO_RGB[1, 0])])
-    expected = reference_merge(luma, chroma, np.zeros(chroma.shape[1:]), ChromaFilter()).astype(int)
+    expected = reference_merge(luma, prediction.chroma[0], prediction.guide, ChromaFilter()).astype(int)
     assert np.abs(np.asarray(variant, dtype=int) - expected).max() <= 1

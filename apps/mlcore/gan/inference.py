@@ -107,25 +107,28 @@ def seeded_noise(shapes: Sequence[tuple[int, ...]], seeds: Sequence[int]) -> lis
 class ChromaPrediction:
     """The network's output for one image, ready to merge at full resolution.
 
-    ``luma``: (H, W) uint8/uint16, the scan's own luma; ``gain``, ``base``: (N, 3, h, w)
-    float32 per-RGB-channel planes at working resolution (``chroma.channel_planes``;
-    ``gain`` None when the chroma filter is off). Small: h × w is the working size.
+    ``luma``: (H, W) uint8/uint16, the scan's own luma; ``chroma``: (N, 2, h, w) float32
+    U, V at working resolution; ``guide``: (h, w) float32 the working luma in [0, 1], which
+    the network saw; ``chroma_filter``: the merge's guided filter.
     """
 
     seeds: tuple[int, ...]
     luma: np.ndarray
-    gain: np.ndarray | None
-    base: np.ndarray
+    chroma: np.ndarray
+    guide: np.ndarray
+    chroma_filter: ChromaFilter
 
     def merge(self, index: int) -> Image.Image:
-        """Variant ``index`` at full resolution: chroma upsampled and merged with the luma in strips.
+        """Variant ``index`` at full resolution: chroma filtered, upsampled and merged with the luma.
 
-        Strips of about ``STRIP_PIXELS`` keep the float temporaries small whatever the
-        scan's size. Numpy releases the GIL, so several variants merge in parallel
-        threads (``colorize_files`` does).
+        The guided filter's low-resolution half runs here too, so that it runs in the
+        variant's thread; the full-resolution part goes in strips of about
+        ``STRIP_PIXELS``, which keep the float temporaries small whatever the scan's size.
+        Numpy releases the GIL, so several variants merge in parallel threads
+        (``colorize_files`` does).
         """
-        gain = None if self.gain is None else self.gain[index]
-        return merge_full(self.luma, gain, self.base[index], strip_pixels=STRIP_PIXELS)
+        gain, base = channel_planes(self.chroma[index : index + 1], self.guide, self.chroma_filter)  # (1, 3, h, w)
+        return merge_full(self.luma, None if gain is None else gain[0], base[0], strip_pixels=STRIP_PIXELS)
 
 
 def _check_seeds(seeds: Sequence[int]) -> list[int]:
@@ -251,10 +254,8 @@ class Colorizer:
         """Run the network once for all seeds on ``image`` at the working size.
 
         Reduces the image to its luma, resizes and reflect-pads it, predicts the chroma of
-        every seed in one batch, crops the padding and turns the chroma into the merge's
-        planes (``chroma.channel_planes``, the guided filter's low-resolution half when
-        enabled). ``timings``, when given, receives seconds in ``prepare`` (luma, resize
-        and the planes) and ``network``.
+        every seed in one batch and crops the padding. ``timings``, when given, receives
+        seconds in ``prepare`` and ``network``.
         """
         seeds = _check_seeds(seeds)
         timings = {} if timings is None else timings
@@ -280,11 +281,7 @@ class Colorizer:
         chroma = self.predict_chroma(padded, seeds)  # (N, 2, ph, pw)
         chroma = chroma[:, :, g.pad_top : g.pad_top + g.height, g.pad_left : g.pad_left + g.width]
         timings["network"] = time.perf_counter() - started
-
-        started = time.perf_counter()
-        gain, base = channel_planes(chroma, small, self.chroma_filter)  # (N, 3, h, w) each
-        timings["prepare"] += time.perf_counter() - started
-        return ChromaPrediction(tuple(seeds), full, gain, base)
+        return ChromaPrediction(tuple(seeds), full, np.ascontiguousarray(chroma), small, self.chroma_filter)
 
     def iter_colorize(
         self,
