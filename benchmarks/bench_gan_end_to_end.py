@@ -112,9 +112,10 @@ def main() -> None:
         return
     device = select_device(args.device)
     line = machine(device)
-    merges = [None]
+    merges = [None]  # None: the model's own merge settings
     if args.chroma_filter:
-        merges = [{} if f == "off" else ChromaFilter(int(f.split(",")[0]), float(f.split(",")[1])).to_merge() for f in args.chroma_filter]
+        merges = [{} if f == "off" else ChromaFilter(int(f.split(",")[0]), float(f.split(",")[1])).to_merge()
+                  for f in args.chroma_filter]
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-gan-") as tmp:
         for name, (width, height, kind) in SCANS.items():
