@@ -45,14 +45,17 @@ def machine(device: torch.device) -> str:
             f"{load}; {datetime.date.today().isoformat()}")
 
 
-def colorizer(model: Path | None, device: str, threads: int | None) -> Colorizer:
-    """The colorizer to time: the checkpoint given, or a freshly initialised default network."""
+def colorizer(model: Path | None, device: str, threads: int | None, merge: dict | None = None) -> Colorizer:
+    """The colorizer to time: the checkpoint given, or a freshly initialised default network.
+
+    ``merge`` overrides the merge settings (None: the checkpoint's own; {} for a fresh network).
+    """
     if model:
-        result = Colorizer.from_checkpoint(model, device=device, num_threads=threads)
+        result = Colorizer.from_checkpoint(model, device=device, num_threads=threads, merge=merge)
     else:
         torch.manual_seed(0)
         result = Colorizer(UNetGenerator(GeneratorConfig()), name="fresh default", version="-", weights_sha256="-",
-                           device=device, num_threads=threads)
+                           device=device, num_threads=threads, merge=merge)
     return result
 
 

@@ -78,13 +78,20 @@ def test_train_then_evaluate_from_the_command_line(tmp_path, make_learnable, cap
     report_path, table_path = tmp_path / "eval.json", tmp_path / "eval.md"
     status = cli.main(["evaluate", "--model", str(tmp_path / "gan" / "generator.pt"), "--images", str(photos),
                        "--l1-baseline", str(tmp_path / "l1" / "generator.pt"), "--seeds", "1", "2", "--size", "32",
-                       "--device", "cpu", "--json", str(report_path), "--markdown", str(table_path)])
+                       "--device", "cpu", "--json", str(report_path), "--markdown", str(table_path),
+                       "--chroma-filter", "off", "--chroma-filter", "2,1e-3"])
     assert status == 0
     report = json.loads(report_path.read_text())
-    assert [row["kind"] for row in report["rows"]] == ["grayscale", "l1-baseline", "model"]
-    assert report["rows"][2]["model"] == "tiny-gan 0.0.2"
+    assert [row["kind"] for row in report["rows"]] == ["grayscale", "l1-baseline", "model", "model"]
+    assert [row["model"] for row in report["rows"][2:]] == ["tiny-gan 0.0.2", "tiny-gan 0.0.2 · chroma filter r=2, eps=0.001"]
+    assert report["rows"][3]["merge"] == {"chroma_filter": {"radius": 2, "eps": 0.001}}
+    filtered, plain = report["rows"][3], report["rows"][2]
+    assert filtered["chroma_noise"] < plain["chroma_noise"]  # the filter removes speckle
+    assert report["rows"][0]["chroma_noise"] == pytest.approx(0, abs=1e-9) and report["rows"][0]["hue_spread"] is None
     table = table_path.read_text()
-    assert "grayscale input" in table and "(L1-only)" in table and "ΔE2000" in table
+    assert "grayscale input" in table and "(L1-only)" in table and "ΔE2000" in table and "chroma noise" in table
+    with pytest.raises(SystemExit):  # argparse refuses a filter without eps
+        cli.main(["evaluate", "--model", str(tmp_path / "gan" / "generator.pt"), "--images", str(photos), "--chroma-filter", "2"])
     assert table in capsys.readouterr().out
 
 

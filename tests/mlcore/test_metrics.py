@@ -1,9 +1,13 @@
 import numpy as np
 import pytest
+from PIL import ImageFilter
 
 from apps.mlcore.gan.metrics import (
+    chroma_noise,
     colourfulness,
     delta_e2000,
+    high_frequency_chroma_energy,
+    hue_spread,
     mean_delta_e2000,
     ms_per_megapixel,
     psnr,
@@ -97,3 +101,34 @@ def test_ssim_agrees_with_scikit_image(rgb_image):
     expected = metrics.structural_similarity(a, b, channel_axis=-1, gaussian_weights=True, sigma=1.5,
                                              use_sample_covariance=False, data_range=255)
     assert ssim(a, b) == pytest.approx(expected, abs=1e-6)
+
+
+def test_chroma_noise_is_relative_high_frequency_chroma_energy(rgb_image):
+    truth = np.asarray(rgb_image.resize((120, 90)))
+    rng = np.random.default_rng(0)
+    speckled = np.clip(truth + rng.normal(0, 12, truth.shape), 0, 255).astype(np.uint8)
+    smooth = np.asarray(rgb_image.resize((120, 90)).filter(ImageFilter.GaussianBlur(3)))
+    grey = np.repeat(np.asarray(rgb_image.resize((120, 90)).convert("L"))[..., None], 3, axis=-1)
+    assert chroma_noise(truth, truth) == pytest.approx(1.0)
+    assert chroma_noise(speckled, truth) > 2
+    assert chroma_noise(smooth, truth) < 0.5
+    assert chroma_noise(grey, truth) == pytest.approx(0, abs=1e-6)
+    assert high_frequency_chroma_energy(np.full((9, 9, 3), (200, 40, 90), np.uint8)) == pytest.approx(0, abs=1e-9)
+
+
+def test_hue_spread_measures_palettes_not_speckle(rgb_image):
+    grey = np.repeat(np.asarray(rgb_image.convert("L"))[..., None], 3, axis=-1).astype(int)
+
+    def tinted(r, g, b):
+        return np.clip(grey + [r, g, b], 0, 255).astype(np.uint8)
+
+    red, blue = tinted(40, -10, -10), tinted(-10, -10, 40)
+    lab_red, lab_blue = (srgb_to_lab(v).reshape(-1, 3)[:, 1:].mean(axis=0) for v in (red, blue))
+    expected = abs(np.degrees(np.arctan2(lab_red[1], lab_red[0]) - np.arctan2(lab_blue[1], lab_blue[0])))
+    assert hue_spread([red, blue]) == pytest.approx(min(expected, 360 - expected))
+    assert hue_spread([red, blue]) > 60
+    assert hue_spread([red, red, red]) == 0 and hue_spread([red]) == 0
+    speckle = np.clip(red + np.random.default_rng(1).normal(0, 10, red.shape), 0, 255).astype(np.uint8)
+    assert hue_spread([red, speckle]) < 5  # noise changes ΔE, not the palette
+    assert seed_diversity([red, speckle]) > 2
+    assert hue_spread([grey.astype(np.uint8), red]) == 0  # a grey variant has no hue

@@ -4,7 +4,11 @@ A checkpoint is a ``torch.save``d dict of plain values and tensors::
 
     {"format_version": 1, "name": str, "version": str,
      "config": GeneratorConfig.to_dict(), "generator": state_dict,
-     "summary": {...training data, metrics, anything JSON-able...}}
+     "summary": {...training data, metrics, anything JSON-able...},
+     "merge": {"chroma_filter": {"radius": int, "eps": float}}}
+
+``merge`` holds how the model's chroma is merged at full resolution (``chroma``); it is
+optional, and a checkpoint without it merges as before (bilinear upsampling).
 
 It is read back with ``torch.load(weights_only=True)``, which refuses pickled code, so a
 checkpoint uploaded by a curator cannot run anything. Weights may be stored as float16
@@ -81,12 +85,14 @@ def save_generator(
     version: str,
     summary: dict | None = None,
     fp16: bool = True,
+    merge: dict | None = None,
 ) -> None:
     """Write a generator checkpoint (format above) to a path or a binary file object.
 
     ``summary`` is any JSON-able dict (training data counts, hyperparameters, evaluation
     metrics). With ``fp16`` the floating-point weights are stored as float16; the
-    integer batch-norm counters are kept as they are. Paths are written atomically.
+    integer batch-norm counters are kept as they are. ``merge`` is the model's merge
+    settings (see ``chroma.ChromaFilter``). Paths are written atomically.
     """
     state = {
         key: (value.detach().to("cpu", torch.float16) if fp16 and value.is_floating_point() else value.detach().cpu())
@@ -99,6 +105,7 @@ def save_generator(
         "config": generator.config.to_dict(),
         "generator": state,
         "summary": summary or {},
+        "merge": merge or {},
     }
     if isinstance(dest, (str, os.PathLike)):
         atomic_torch_save(payload, dest)
@@ -110,7 +117,8 @@ def load_generator(src: str | os.PathLike | BinaryIO) -> tuple[nn.Module, dict]:
     """Rebuild the generator a checkpoint describes and load its weights (float32, eval mode, CPU).
 
     Returns ``(generator, meta)`` where ``meta`` holds ``name``, ``version``, ``config``
-    (the dict), ``summary``, ``format_version`` and, when ``src`` is a path, ``sha256``
+    (the dict), ``summary``, ``merge`` ({} for checkpoints written before it existed),
+    ``format_version`` and, when ``src`` is a path, ``sha256``
     of the file. Loading uses ``weights_only=True``; anything that is not a checkpoint of
     this format raises ``CheckpointError``.
     """
@@ -130,6 +138,7 @@ def load_generator(src: str | os.PathLike | BinaryIO) -> tuple[nn.Module, dict]:
         raise CheckpointError(f"checkpoint does not match its config: {error}") from error
     generator.eval()
     meta = {key: payload[key] for key in ("format_version", "name", "version", "config", "summary")}
+    meta["merge"] = payload.get("merge") or {}
     if isinstance(src, (str, os.PathLike)):
         meta["sha256"] = file_sha256(src)
     return generator, meta

@@ -19,6 +19,7 @@ from typing import TextIO
 from tqdm import tqdm
 
 from .checkpoint import CheckpointError
+from .chroma import ChromaFilter
 from .data import ImageFolderSource
 from .evaluate import evaluate, to_markdown
 from .imageio import ImageReadError
@@ -203,13 +204,13 @@ def add_colorize_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-megapixels", type=float, default=150.0, help="refuse larger images")
 
 
-def _load_colorizer(path: Path | None, device: str) -> Colorizer:
+def _load_colorizer(path: Path | None, device: str, merge: dict | None = None) -> Colorizer:
     path = path or DEFAULT_MODEL_PATH
     if not Path(path).is_file():
         hint = " (the shipped default model has not been trained yet; pass --model)" if path == DEFAULT_MODEL_PATH else ""
         raise CommandError(f"no model at {path}{hint}")
     try:
-        return Colorizer.from_checkpoint(path, device=device)
+        return Colorizer.from_checkpoint(path, device=device, merge=merge)
     except CheckpointError as error:
         raise CommandError(str(error)) from error
 
@@ -238,6 +239,17 @@ def run_colorize(options, *, stdout: TextIO | None = None) -> list[Path]:
     return written
 
 
+def _chroma_filter(text: str) -> dict:
+    """Parse ``--chroma-filter``: ``off`` or ``RADIUS,EPS`` into merge settings."""
+    if text.strip().lower() == "off":
+        return {}
+    try:
+        radius, eps = text.split(",")
+        return ChromaFilter(radius=int(radius), eps=float(eps)).to_merge()
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"expected RADIUS,EPS (e.g. 4,1e-3) or off, not {text!r} ({error})") from error
+
+
 def add_evaluate_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``evaluate`` / ``evaluate_gan``."""
     parser.add_argument("--model", type=Path, action="append", required=True, help="generator checkpoint (repeatable)")
@@ -247,6 +259,9 @@ def add_evaluate_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--size", type=int, default=256, help="working size")
     parser.add_argument("--max-side", type=int, default=1024, help="scale larger images down first (0: full size)")
     parser.add_argument("--device", default="auto")
+    parser.add_argument("--chroma-filter", type=_chroma_filter, action="append",
+                        help="override the models' chroma filter: RADIUS,EPS or off (repeatable: one row per "
+                             "setting and model, an ablation)")
     parser.add_argument("--json", type=Path, help="write the report as JSON here")
     parser.add_argument("--markdown", type=Path, help="write the table as Markdown here")
 
@@ -256,7 +271,8 @@ def run_evaluate(options, *, stdout: TextIO | None = None) -> dict:
     stdout = stdout or sys.stdout
     if not Path(options.images).is_dir():
         raise CommandError(f"not a folder: {options.images}")
-    models = [_load_colorizer(path, options.device) for path in options.model]
+    merges = options.chroma_filter or [None]  # None: each checkpoint's own merge settings
+    models = [_load_colorizer(path, options.device, merge) for path in options.model for merge in merges]
     baseline = _load_colorizer(options.l1_baseline, options.device) if options.l1_baseline else None
     try:
         report = evaluate(models, options.images, seeds=options.seeds, working_size=options.size,

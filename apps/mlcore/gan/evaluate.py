@@ -19,7 +19,7 @@ from PIL import Image
 from .data import MIN_CHROMA_STD, chroma_std, folder_entries
 from .imageio import DEFAULT_MAX_PIXELS, ImageReadError
 from .inference import Colorizer, usable_cores
-from .metrics import colourfulness, mean_delta_e2000, ms_per_megapixel, psnr, seed_diversity, ssim
+from .metrics import chroma_noise, colourfulness, hue_spread, mean_delta_e2000, ms_per_megapixel, psnr, seed_diversity, ssim
 
 COLUMNS = (
     ("psnr", "PSNR dB ↑"),
@@ -28,6 +28,8 @@ COLUMNS = (
     ("colourfulness", "colourfulness"),
     ("colourfulness_gap", "colourfulness gap"),
     ("seed_diversity", "seed diversity ΔE"),
+    ("hue_spread", "hue spread °"),
+    ("chroma_noise", "chroma noise ×truth"),
     ("ms_per_megapixel", "ms/MP"),
 )
 
@@ -66,6 +68,8 @@ def _score(truth: np.ndarray, variants: list[np.ndarray], seconds: float | None)
         "delta_e2000": np.mean([mean_delta_e2000(v, truth) for v in variants]),
         "colourfulness": np.mean([colourfulness(v) for v in variants]),
         "seed_diversity": seed_diversity(variants) if len(variants) > 1 else None,
+        "hue_spread": hue_spread(variants) if len(variants) > 1 else None,
+        "chroma_noise": np.mean([chroma_noise(v, truth) for v in variants]),
         "ms_per_megapixel": ms_per_megapixel(seconds, truth.shape[1], truth.shape[0]) if seconds else None,
     }
     scores["colourfulness_gap"] = scores["colourfulness"] - truth_colourfulness
@@ -91,7 +95,9 @@ def evaluate(
     resolution); grayscale and unreadable files are skipped and counted. Each model
     colours each image once per seed in one batch; metrics are means over images of the
     means over seeds. ``colourfulness_gap`` is the signed mean difference to the ground
-    truth (negative: duller than reality). Returns a JSON-able dict with ``rows`` (one per
+    truth (negative: duller than reality). A model's row label names its chroma filter when
+    one is on, so the same checkpoint with different merge settings (``Colorizer(merge=)``)
+    makes an ablation table. Returns a JSON-able dict with ``rows`` (one per
     row of ``to_markdown``), ``images``, ``skipped``, ``seeds`` and ``working_size``.
     """
     def load(model):
@@ -128,7 +134,9 @@ def evaluate(
     rows = [_row("grayscale input", "grayscale", scores[0])]
     for index, (kind, colorizer) in enumerate(entries, start=1):
         label = f"{colorizer.name} {colorizer.version}" + (" (L1-only)" if kind == "l1-baseline" else "")
-        rows.append(_row(label, kind, scores[index]) | {"weights_sha256": colorizer.weights_sha256})
+        if colorizer.chroma_filter.enabled:
+            label += f" · chroma filter r={colorizer.chroma_filter.radius}, eps={colorizer.chroma_filter.eps:g}"
+        rows.append(_row(label, kind, scores[index]) | {"weights_sha256": colorizer.weights_sha256, "merge": colorizer.merge})
     return {
         "images_dir": str(images_dir),
         "images": len(truths),

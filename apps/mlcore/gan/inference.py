@@ -6,11 +6,12 @@ The pipeline for one image and N seeds:
 2. resize the luma so its short side is ``working_size`` (aspect kept, the long side
    capped at ``MAX_WORKING_ASPECT`` times that), reflect-pad it to the network's multiple;
 3. run the generator once on a batch of N copies with each seed's noise, crop the padding;
-4. upsample the chroma bilinearly to full width (still at working height: small);
-5. per variant, upsample it to full height and merge it with the original luma in
-   horizontal strips of about a megapixel (``STRIP_PIXELS``), so a 100-megapixel scan
-   never has a full-size float array. Numpy releases the GIL, so ``colorize_files``
-   merges and encodes several variants in parallel threads.
+4. at working resolution, turn each variant's chroma into per-RGB-channel planes, through
+   the edge-aware guided filter when the model's merge settings enable it (``chroma``);
+5. per variant, upsample those planes bilinearly and merge them with the original luma
+   in horizontal strips (``STRIP_PIXELS``), so a 100-megapixel scan never has a
+   full-size float array. Numpy releases the GIL, so ``colorize_files`` merges and
+   encodes several variants in parallel threads.
 
 A variant is a pure function of (weights, image, seed, working size): the noise is drawn
 on the CPU from ``torch.Generator().manual_seed(seed)``, so it is the same on every
@@ -31,7 +32,8 @@ import torch
 from PIL import Image
 
 from .checkpoint import load_generator
-from .colorspace import denormalize_chroma, normalize_luma, yuv_to_rgb8
+from .chroma import ChromaFilter, channel_planes, merge_full
+from .colorspace import denormalize_chroma, normalize_luma
 from .imageio import DEFAULT_MAX_PIXELS, luma_image, open_image
 from .networks import GeneratorConfig, UNetGenerator
 from .provenance import AI_LABEL, FORMATS, SOFTWARE, save_variant
@@ -39,9 +41,9 @@ from .provenance import AI_LABEL, FORMATS, SOFTWARE, save_variant
 # Very long strips (panoramas, film strips) keep this aspect at most at working size;
 # beyond it the short side shrinks instead of the network input growing without bound.
 MAX_WORKING_ASPECT = 4
-# Pixels per merge strip: large enough for numpy to be efficient, small enough that the
-# float temporaries (about 40 bytes per pixel) stay around 40 MB.
-STRIP_PIXELS = 1 << 20
+# Pixels per merge strip: large enough for numpy's per-call cost to vanish, small enough
+# that the strip's float32 buffers (about 32 bytes per pixel) stay near the core's cache.
+STRIP_PIXELS = 1 << 18
 MAX_SEED = 2**63 - 1
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[1] / "weights" / "default.pt"
 
@@ -101,55 +103,32 @@ def seeded_noise(shapes: Sequence[tuple[int, ...]], seeds: Sequence[int]) -> lis
     return [torch.stack([maps[i] for maps in per_seed]) for i in range(len(shapes))]
 
 
-def _bilinear_taps(size_in: int, size_out: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Source indices (i0, i1) and weights of i1 for bilinear resampling, align_corners=False.
-
-    The same sampling as ``F.interpolate(mode="bilinear", align_corners=False)`` and
-    Pillow: output pixel centres mapped onto input pixel centres, clamped at the edges.
-    """
-    src = np.clip((np.arange(size_out, dtype=np.float64) + 0.5) * (size_in / size_out) - 0.5, 0, size_in - 1)
-    i0 = np.floor(src).astype(np.intp)
-    i1 = np.minimum(i0 + 1, size_in - 1)
-    return i0, i1, (src - i0).astype(np.float32)
-
-
 @dataclass(frozen=True)
 class ChromaPrediction:
     """The network's output for one image, ready to merge at full resolution.
 
-    ``luma``: (H, W) uint8/uint16, the scan's own luma; ``chroma``: (N, 2, h, W) float32
-    U, V at working height but already at full width (small: h is the working size);
-    ``rows``: the vertical bilinear taps (i0, i1, weight) of each output row.
+    ``luma``: (H, W) uint8/uint16, the scan's own luma; ``chroma``: (N, 2, h, w) float32
+    U, V at working resolution; ``guide``: (h, w) float32 the working luma in [0, 1], which
+    the network saw; ``chroma_filter``: the merge's guided filter.
     """
 
     seeds: tuple[int, ...]
     luma: np.ndarray
     chroma: np.ndarray
-    rows: tuple[np.ndarray, np.ndarray, np.ndarray]
+    guide: np.ndarray
+    chroma_filter: ChromaFilter
 
     def merge(self, index: int) -> Image.Image:
-        """Variant ``index`` at full resolution: chroma upsampled and merged with the luma in strips.
+        """Variant ``index`` at full resolution: chroma filtered, upsampled and merged with the luma.
 
-        Strips of about ``STRIP_PIXELS`` keep the float temporaries near 40 MB whatever
-        the scan's size. Numpy releases the GIL, so several variants merge in parallel
-        threads (``colorize_files`` does).
+        The guided filter's low-resolution half runs here too, so that it runs in the
+        variant's thread; the full-resolution part goes in strips of about
+        ``STRIP_PIXELS``, which keep the float temporaries small whatever the scan's size.
+        Numpy releases the GIL, so several variants merge in parallel threads
+        (``colorize_files`` does).
         """
-        height, width = self.luma.shape
-        levels = 255.0 / np.iinfo(self.luma.dtype).max  # 16-bit luma to 8-bit levels
-        u_plane, v_plane = self.chroma[index]  # (h, W) each
-        i0, i1, weight = self.rows
-        out = Image.new("RGB", (width, height))
-        step = max(1, STRIP_PIXELS // width)
-        for top in range(0, height, step):
-            rows = slice(top, min(height, top + step))
-            w = weight[rows, None]  # (rows, 1)
-            u = u_plane[i0[rows]] * (1 - w) + u_plane[i1[rows]] * w  # (rows, W)
-            v = v_plane[i0[rows]] * (1 - w) + v_plane[i1[rows]] * w
-            y = self.luma[rows].astype(np.float32)
-            if levels != 1.0:
-                y *= levels
-            out.paste(Image.fromarray(yuv_to_rgb8(y, u, v)), (0, top))
-        return out
+        gain, base = channel_planes(self.chroma[index : index + 1], self.guide, self.chroma_filter)  # (1, 3, h, w)
+        return merge_full(self.luma, None if gain is None else gain[0], base[0], strip_pixels=STRIP_PIXELS)
 
 
 def _check_seeds(seeds: Sequence[int]) -> list[int]:
@@ -167,8 +146,11 @@ class Colorizer:
 
     Build one with ``Colorizer.from_checkpoint(path)`` and keep it: loading costs far more
     than a colorization. Attributes: ``name``, ``version``, ``weights_sha256``,
-    ``config`` (the ``GeneratorConfig``), ``device``. On the CPU, torch's thread pool is
-    limited to the cores this process may run on (containers often report the host's).
+    ``config`` (the ``GeneratorConfig``), ``device``, ``merge`` (the model's merge
+    settings, e.g. ``{"chroma_filter": {"radius": 4, "eps": 1e-3}}``; {} is plain bilinear
+    upsampling) and ``chroma_filter`` (the ``ChromaFilter`` they give). On the CPU, torch's
+    thread pool is limited to the cores this process may run on (containers often report
+    the host's).
     """
 
     def __init__(
@@ -180,7 +162,10 @@ class Colorizer:
         weights_sha256: str,
         device: str | torch.device = "auto",
         num_threads: int | None = None,
+        merge: dict | None = None,
     ):
+        self.chroma_filter = ChromaFilter.from_merge(merge)
+        self.merge = self.chroma_filter.to_merge()
         self.device = select_device(device)
         self.generator = generator.to(self.device).eval()
         self.name = name
@@ -192,8 +177,18 @@ class Colorizer:
                 torch.set_num_threads(threads)
 
     @classmethod
-    def from_checkpoint(cls, path: str | os.PathLike, device: str | torch.device = "auto", num_threads: int | None = None) -> Colorizer:
-        """Load a generator checkpoint (see ``checkpoint``) onto ``device`` ("auto", "cpu", "cuda:1" …)."""
+    def from_checkpoint(
+        cls,
+        path: str | os.PathLike,
+        device: str | torch.device = "auto",
+        num_threads: int | None = None,
+        merge: dict | None = None,
+    ) -> Colorizer:
+        """Load a generator checkpoint (see ``checkpoint``) onto ``device`` ("auto", "cpu", "cuda:1" …).
+
+        The merge settings are the checkpoint's own unless ``merge`` overrides them (an
+        ablation: ``{}`` turns the chroma filter off).
+        """
         generator, meta = load_generator(path)
         return cls(
             generator,
@@ -202,6 +197,7 @@ class Colorizer:
             weights_sha256=meta["sha256"],
             device=device,
             num_threads=num_threads,
+            merge=meta["merge"] if merge is None else merge,
         )
 
     @property
@@ -210,7 +206,11 @@ class Colorizer:
         return self.generator.config
 
     def provenance(self, seed: int, *, working_size: int, **extra) -> dict:
-        """The provenance record of one variant: label, model, weights sha256, seed, parameters, plus ``extra``."""
+        """The provenance record of one variant: label, model, weights sha256, seed, parameters, plus ``extra``.
+
+        ``parameters`` holds the working size and, when set, the merge settings.
+        """
+        parameters = {"working_size": working_size, **({"merge": self.merge} if self.merge else {})}
         return {
             "label": AI_LABEL,
             "software": SOFTWARE,
@@ -218,7 +218,7 @@ class Colorizer:
             "model_version": self.version,
             "weights_sha256": self.weights_sha256,
             "seed": seed,
-            "parameters": {"working_size": working_size},
+            "parameters": parameters,
             **extra,
         }
 
@@ -254,9 +254,8 @@ class Colorizer:
         """Run the network once for all seeds on ``image`` at the working size.
 
         Reduces the image to its luma, resizes and reflect-pads it, predicts the chroma of
-        every seed in one batch, crops the padding and upsamples the chroma to full width
-        (the cheap direction: rows stay at working height). ``timings``, when given,
-        receives seconds in ``prepare`` and ``network``.
+        every seed in one batch and crops the padding. ``timings``, when given, receives
+        seconds in ``prepare`` and ``network``.
         """
         seeds = _check_seeds(seeds)
         timings = {} if timings is None else timings
@@ -281,10 +280,8 @@ class Colorizer:
         started = time.perf_counter()
         chroma = self.predict_chroma(padded, seeds)  # (N, 2, ph, pw)
         chroma = chroma[:, :, g.pad_top : g.pad_top + g.height, g.pad_left : g.pad_left + g.width]
-        i0, i1, weight = _bilinear_taps(g.width, width)
-        chroma = chroma[..., i0] * (1 - weight) + chroma[..., i1] * weight  # (N, 2, h, W)
         timings["network"] = time.perf_counter() - started
-        return ChromaPrediction(tuple(seeds), full, chroma, _bilinear_taps(g.height, height))
+        return ChromaPrediction(tuple(seeds), full, np.ascontiguousarray(chroma), small, self.chroma_filter)
 
     def iter_colorize(
         self,

@@ -10,6 +10,16 @@
 - ``colourfulness``: Hasler & Süsstrunk (2003) M on 0–255 RGB: grey is 0, ~15 "slightly",
   ~33 "moderately", ~59 "quite", ~82 "highly", 109+ "extremely colourful".
 - ``seed_diversity``: mean pairwise ΔE2000 between the variants of one image.
+- ``chroma_noise``: high-frequency chroma energy of a colorization over that of the ground
+  truth: the mean of (U - blur U)² + (V - blur V)² (YUV of ``colorspace``, blur a Gaussian
+  of σ 2 pixels at the evaluated size), prediction over truth. 1 is the truth's own amount
+  of fine colour detail; well above 1 is speckle and colour noise, well below 1 is chroma
+  smoother than reality.
+- ``hue_spread``: how far apart the seeds' palettes are: the mean pairwise difference,
+  in degrees (0–180), of the hue angle of each variant's mean (a*, b*) in CIELAB.
+  Seed diversity (ΔE) also grows with speckle; hue spread only with a different overall
+  colour cast. Near-grey variants (mean chroma under 1) make the angle meaningless, so
+  such pairs count as 0.
 - ``ms_per_megapixel``: time normalised by the image's size.
 """
 from __future__ import annotations
@@ -18,6 +28,8 @@ from collections.abc import Sequence
 from itertools import combinations
 
 import numpy as np
+
+from .colorspace import rgb_to_yuv
 
 _CHUNK = 1 << 20
 # sRGB (D65) to XYZ, IEC 61966-2-1.
@@ -156,6 +168,62 @@ def seed_diversity(variants: Sequence[np.ndarray]) -> float:
     if not pairs:
         return 0.0
     return float(np.mean([mean_delta_e2000(a, b) for a, b in pairs]))
+
+
+def _gaussian_blur(planes: np.ndarray, sigma: float) -> np.ndarray:
+    """Separable Gaussian blur of (..., H, W) planes, edges reflected (taps to 3σ)."""
+    radius = max(1, int(3 * sigma + 0.5))
+    taps = np.exp(-0.5 * (np.arange(-radius, radius + 1) / sigma) ** 2)
+    taps /= taps.sum()
+    for axis in (-2, -1):
+        size = planes.shape[axis]
+        index = np.arange(-radius, size + radius)
+        index = np.abs(index)  # reflect at 0 ...
+        index = np.where(index >= size, 2 * (size - 1) - index, index)  # ... and at the far edge
+        padded = np.take(planes, np.clip(index, 0, size - 1), axis=axis)
+        planes = sum(w * np.take(padded, np.arange(k, k + size), axis=axis) for k, w in enumerate(taps))
+    return planes
+
+
+def high_frequency_chroma_energy(rgb: np.ndarray, sigma: float = 2.0) -> float:
+    """Mean of (U - blur U)² + (V - blur V)² of an 8-bit RGB image (YUV units, blur σ in pixels)."""
+    uv = np.moveaxis(rgb_to_yuv(np.asarray(rgb, dtype=np.float32) / 255.0)[..., 1:], -1, 0)  # (2, H, W)
+    detail = uv - _gaussian_blur(uv, sigma)
+    return float(np.mean(np.sum(detail * detail, axis=0)))
+
+
+def chroma_noise(rgb: np.ndarray, truth: np.ndarray, sigma: float = 2.0) -> float:
+    """High-frequency chroma energy of ``rgb`` over that of ``truth`` (see the module docstring).
+
+    The truth's energy is floored at 1e-6 (a flat ground truth would divide by zero).
+    """
+    return high_frequency_chroma_energy(rgb, sigma) / max(high_frequency_chroma_energy(truth, sigma), 1e-6)
+
+
+def hue_spread(variants: Sequence[np.ndarray]) -> float:
+    """Mean pairwise hue-angle difference (degrees, 0–180) of the variants' mean CIELAB (a*, b*).
+
+    Each variant's mean a*, b* is taken over all its pixels; a pair where either mean has
+    chroma under 1 counts as 0 (its hue is noise). 0 for fewer than two variants.
+    """
+    means = []
+    for rgb in variants:
+        pixels = np.asarray(rgb).reshape(-1, 3)
+        total = np.zeros(2)
+        for start in range(0, len(pixels), _CHUNK):
+            total += srgb_to_lab(pixels[start : start + _CHUNK])[:, 1:].sum(axis=0)
+        means.append(total / len(pixels))
+    pairs = list(combinations(means, 2))
+    if not pairs:
+        return 0.0
+    differences = []
+    for (a1, b1), (a2, b2) in pairs:
+        if min(np.hypot(a1, b1), np.hypot(a2, b2)) < 1.0:
+            differences.append(0.0)
+            continue
+        angle = abs(np.degrees(np.arctan2(b1, a1) - np.arctan2(b2, a2))) % 360
+        differences.append(min(angle, 360 - angle))
+    return float(np.mean(differences))
 
 
 def ms_per_megapixel(seconds: float, width: int, height: int) -> float:
