@@ -149,3 +149,14 @@ def test_a_fresh_discriminator_warms_up_before_the_generator_hears_it(crops, tmp
     trainer.step += 1
     assert "d" in warming and "g_adv" not in warming  # the discriminator learns, the generator does not hear it
     assert "g_adv" in trainer.train_step(luma, chroma)
+
+
+def test_a_fine_tuned_generator_keeps_its_base_merge_settings(crops, tmp_path):
+    from apps.mlcore.gan.checkpoint import save_generator
+    from apps.mlcore.gan.networks import UNetGenerator
+
+    base = tmp_path / "base.pt"
+    save_generator(base, UNetGenerator(GEN), name="chroma-unet", version="1.0.0", merge={"chroma_filter": {"radius": 3, "eps": 0.001}})
+    config = replace(BASE, steps=1, adversarial=False, lambda_ms=0.0, val_images=0)
+    result = Trainer(config, train_data=crops, out_dir=tmp_path / "ft", base_checkpoint=base).fit()
+    assert load_generator(result.generator_path)[1]["merge"] == {"chroma_filter": {"radius": 3, "eps": 0.001}}

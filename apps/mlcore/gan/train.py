@@ -220,7 +220,7 @@ class Trainer:
         elif base_checkpoint:
             base_generator, meta = load_generator(base_checkpoint)
             generator_config = base_generator.config
-            self.base = {"name": meta["name"], "version": meta["version"], "sha256": meta.get("sha256")}
+            self.base = {"name": meta["name"], "version": meta["version"], "sha256": meta.get("sha256"), "merge": meta["merge"]}
         else:
             torch.manual_seed(config.seed)
         self.generator = build_generator(generator_config or GeneratorConfig())
@@ -321,7 +321,11 @@ class Trainer:
             torch.cuda.set_rng_state_all(state["rng_cuda"])
 
     def export_generator(self, path: Path, summary: dict) -> Path:
-        """Save the generator as an inference checkpoint (``checkpoint.save_generator``)."""
+        """Save the generator as an inference checkpoint (``checkpoint.save_generator``).
+
+        A fine-tuned generator keeps its base's merge settings (the chroma filter), which
+        are part of how the model colours, not of its weights.
+        """
         save_generator(
             path,
             self.inference_generator,
@@ -329,6 +333,7 @@ class Trainer:
             version=self.config.model_version,
             summary=summary,
             fp16=self.config.fp16_weights,
+            merge=self.base.get("merge"),
         )
         return path
 
