@@ -5,9 +5,12 @@ Run with:  .venv/bin/python -m pytest tests/tools -p no:django
 from __future__ import annotations
 
 import base64
+import csv
+import json
 import io
 import struct
 import sys
+import tarfile
 import zlib
 from pathlib import Path
 
@@ -19,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))  # `pytest -p no:django` does not put the repository on the path
 
 from tools.dataset import extraction, filters, sources, split  # noqa: E402
+from tools.dataset import build as build_module  # noqa: E402
 from tools.dataset.build import BuildOptions, build  # noqa: E402
 
 
@@ -289,3 +293,69 @@ def test_source_patterns_and_review_lists():
     assert not sources.reviewed_not_photo("usr/share/x/photo/p.png", src)
     names = [s.name for s in sources.SOURCES]
     assert len(names) == len(set(names))
+
+
+# ---------------------------------------------------------------- build (local packages, no network)
+def scene(seed: int, w=320, h=272) -> np.ndarray:
+    """A photo-like picture whose layout (not only its noise) depends on the seed."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
+    f = rng.uniform(15, 60, size=6)
+    p = rng.uniform(0, 6.3, size=3)
+    base = np.stack([
+        128 + 90 * np.sin(xx / f[0] + yy / f[1] + p[0]),
+        120 + 80 * np.cos(xx / f[2] - yy / f[3] + p[1]),
+        100 + 70 * np.sin((xx - yy) / f[4] + yy / f[5] + p[2]),
+    ], axis=-1)
+    base += rng.normal(0, 9, size=base.shape)
+    return np.clip(base, 0, 255).astype(np.uint8)
+
+
+def npm_tarball(path: Path, name: str, seeds) -> None:
+    """An npm-pack style tarball: package/package.json plus PNG pictures."""
+
+    def add(tar, member, data):
+        info = tarfile.TarInfo(member)
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+
+    with tarfile.open(path, "w:gz") as tar:
+        add(tar, "package/package.json", json.dumps({"name": name, "license": "CC0-1.0"}).encode())
+        for s in seeds:
+            add(tar, f"package/img/p{s}.png", encode(Image.fromarray(scene(s)), "PNG"))
+        add(tar, "package/img/drawing.png", encode(Image.fromarray(drawing_like(320, 272)), "PNG"))
+
+
+def read_manifest(out: Path) -> dict:
+    with open(out / "photos" / "manifest.csv", newline="") as fh:
+        return {r["file"]: r for r in csv.DictReader(fh)}
+
+
+def test_build_appends_a_source_without_moving_any_picture(tmp_path, monkeypatch):
+    (tmp_path / "npm").mkdir()
+    npm_tarball(tmp_path / "npm" / "pics-a-1.0.0.tgz", "pics-a", range(1, 13))
+    npm_tarball(tmp_path / "npm" / "pics-b-2.0.0.tgz", "pics-b", range(20, 32))
+    a = sources.Source("pics-a", "npm", ("package/img/*",), version_pin="1.0.0")
+    b = sources.Source("pics-b", "npm", ("package/img/*",), version_pin="2.0.0")
+    options = BuildOptions(out=tmp_path)
+
+    monkeypatch.setattr(build_module, "SOURCES", (a,))
+    first, dropped = build(options)
+    before = read_manifest(tmp_path)
+    assert first["images"] == len(before) == 12
+    assert first["sources"]["pics-a"]["licence"] == ["CC0-1.0"]
+    assert first["sources"]["pics-a"]["status"] == "cached"
+    assert [d["reason"] for d in dropped] == ["drawing_few_colours"]
+    assert {r["split"] for r in before.values()} <= {"train", "val", "holdout"}
+
+    monkeypatch.setattr(build_module, "SOURCES", (a, b))
+    second, _ = build(options)
+    after = read_manifest(tmp_path)
+    assert second["images"] == len(after) == 24
+    for name, row in before.items():  # every earlier image is still there, in its split
+        assert after[name] == row
+        assert (tmp_path / "photos" / name).exists()
+    assert list(next(iter(after.values()))) == build_module.MANIFEST_FIELDS
+    summary = json.loads((tmp_path / "photos" / "summary.json").read_text())
+    assert summary["splits"]["train"]["images"] + summary["splits"]["val"]["images"] \
+        + summary["splits"]["holdout"]["images"] == 24
