@@ -89,6 +89,7 @@ SOURCES: tuple[Source, ...] = (
         "filters/examples/blur/mean_curvature-ex-1.jpg")),
            not_photos=_under("usr/share/gimp/2.0/help/en/images/tutorials/tone-mapping", (
                "1-stop-positive-exposure-compensation-added.jpg",  # a screenshot
+               "gegl-exposure-mask-auto-stretched.jpg",            # a screenshot
                "tree-exposed-for-sky-ground-is-dark.jpg")),        # two versions side by side
            licence="GFDL-NIV-1.2+ (gimp-help-common's copyright file)",
            note="the originals of the manual's examples (filter results are not used)"),
