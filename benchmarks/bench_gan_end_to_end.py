@@ -21,9 +21,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
-
 from bench_gan_common import add_common_arguments, colorizer, machine, report
+from PIL import Image
 
 from apps.mlcore.gan.inference import colorize_files, select_device
 

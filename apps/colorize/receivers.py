@@ -6,6 +6,8 @@ import logging
 
 from django.db import transaction
 
+from .services.runs import discard_request_files
+
 logger = logging.getLogger(__name__)
 
 
@@ -21,3 +23,8 @@ def variant_files_delete(sender, instance, **kwargs) -> None:
                 logger.exception("could not delete %s", name)
 
     transaction.on_commit(delete)
+
+
+def request_files_discard(sender, row, **kwargs) -> None:
+    """What a killed attempt of a request left in storage goes once reconcile moved it on."""
+    discard_request_files(row)

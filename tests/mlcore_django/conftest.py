@@ -2,50 +2,10 @@
 variant made through the archive's and the colorist's own services, tiny hyperparameters."""
 from __future__ import annotations
 
-import importlib
-import io
-
 import pytest
 
-from tests.colorize.helpers import colour_scan, grey_scan, register_tiny_model
-
-ROLE_MIGRATIONS = (
-    ("collections", "apps.collections.migrations.0003_roles"),
-    ("mlcore", "apps.mlcore.migrations.0002_roles"),
-    ("colorize", "apps.colorize.migrations.0002_roles"),
-    ("mlcore", "apps.mlcore.migrations.0004_training_roles"),
-)
-
-# Small enough for a few seconds on two cores; the tests are about the workflow, not quality.
-TINY_HYPERPARAMETERS = {
-    "epochs": 3,
-    "batch_size": 2,
-    "crop_size": 32,
-    "lr_g": 1e-3,
-    "lr_d": 1e-3,
-    "checkpoint_every": 1,
-    "discriminator": {"base_filters": 8, "layers": 2},
-    "eval_seeds": [0, 1],
-    "eval_working_size": 32,
-    "eval_max_side": 96,
-    "samples": 2,
-}
-
-
-@pytest.fixture(autouse=True)
-def _roles(request):
-    """Transactional tests flush every table, groups included: put the roles back first."""
-    marker = request.node.get_closest_marker("django_db")
-    transactional = marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
-    if not transactional and "transactional_db" not in request.fixturenames and "live_server" not in request.fixturenames:
-        return
-    from django.apps import apps
-
-    from archive_site.roles import grant
-
-    request.getfixturevalue("transactional_db")
-    for label, module in ROLE_MIGRATIONS:
-        grant(apps, label, importlib.import_module(module).ROLE_PERMISSIONS)
+from tests.support.images import colour_scan, grey_scan
+from tests.support.mlcore import TINY_HYPERPARAMETERS, register_tiny_model
 
 
 @pytest.fixture(autouse=True)
@@ -63,27 +23,6 @@ def _one_thread():
 def base_model(db, tmp_path):
     """The active version a run fine-tunes: a tiny generator (GeneratorConfig base 4, depth 3)."""
     return register_tiny_model(tmp_path / "base.pt", version="1.0.0")
-
-
-@pytest.fixture
-def collection(db):
-    from apps.collections import services
-
-    return services.collection_create(title="Harbour Board", slug="harbour", is_published=True, user=None)
-
-
-@pytest.fixture
-def ingest(archivist, rq_queues):
-    """ingest(collection, identifier, data) -> Photograph, through the archive's own service
-    (the queues are emptied before, so its derivatives job waits for the test's worker)."""
-    from apps.collections import services
-
-    def make(collection, identifier: str, data: bytes):
-        return services.photograph_ingest(
-            collection=collection, file=io.BytesIO(data), filename=f"{identifier}.jpg", metadata={"identifier": identifier}, user=archivist,
-        ).photograph
-
-    return make
 
 
 @pytest.fixture
