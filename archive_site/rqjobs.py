@@ -258,7 +258,8 @@ def attempt_start(model: type[JobRow], row_id: int, *, related: tuple[str, ...] 
                 job_row_move(row, Status.CANCELLED, text="cancelled before it started", now=now)
                 return None
             if row.attempts >= row.max_attempts:
-                job_row_move(row, Status.FAILED, error=row.error or f"Gave up after {row.attempts} attempts.", now=now)
+                error = row.error or f"Gave up after {row.attempts} attempts."
+                job_row_move(row, Status.FAILED, error=error, text=error, now=now)
                 return None
             row.attempts += 1
             row.started_at = row.heartbeat_at = now

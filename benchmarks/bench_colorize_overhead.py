@@ -79,7 +79,7 @@ def start_worker(queue_name: str) -> subprocess.Popen:
     from django.conf import settings
 
     log = open(Path(tempfile.gettempdir()) / "bench-colorize-worker.log", "wb")
-    env = {**os.environ, "COLORIZE_RECONCILE_INTERVAL": "0"}
+    env = {**os.environ, "JOB_RECONCILE_INTERVAL": "0"}
     argv = [sys.executable, str(BASE_DIR / "manage.py"), "rqworker", queue_name, "--worker-class", settings.RQ_WORKER_CLASS]
     return subprocess.Popen(argv, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
 

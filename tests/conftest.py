@@ -68,6 +68,18 @@ def _roles(request):
         grant(apps, label, importlib.import_module(module).ROLE_PERMISSIONS)
 
 
+@pytest.fixture
+def one_torch_thread():
+    """One OpenMP thread for the test: on a busy 2-core machine two are slower than one for
+    tiny networks, and the tests measure behaviour, not speed."""
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
 def _make_user(django_user_model, username: str, role: str | None = None, **extra):
     from django.contrib.auth.models import Group
 

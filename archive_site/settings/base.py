@@ -193,6 +193,11 @@ IMPORT_ROOT = Path(env("IMPORT_ROOT", str(BASE_DIR / "var" / "import")))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
+# --- IIIF ---------------------------------------------------------------------------------
+# Rendered IIIF images (unset: MEDIA_ROOT/iiif-cache); the most pixels one response may hold.
+IIIF_CACHE_ROOT = env("IIIF_CACHE_ROOT")
+IIIF_MAX_AREA = env_int("IIIF_MAX_AREA", 100_000_000)
+
 # --- Job rows (archive_site.rqjobs) ---------------------------------------------------------
 # One reconcile thread per worker re-queues or fails every kind of job row whose job was
 # lost, every JOB_RECONCILE_INTERVAL seconds (0: off; `manage.py reconcile_jobs` does one pass).

@@ -9,14 +9,8 @@ from tests.support.mlcore import TINY_HYPERPARAMETERS, register_tiny_model
 
 
 @pytest.fixture(autouse=True)
-def _one_thread():
-    # Two OpenMP threads on a busy 2-core machine are slower than one for these tiny networks.
-    import torch
-
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+def _one_thread(one_torch_thread):
+    """Every retraining test trains tiny networks on one thread."""
 
 
 @pytest.fixture

@@ -21,6 +21,8 @@ from django.core.files import File
 from django.db import IntegrityError, transaction
 from PIL import ExifTags, Image, UnidentifiedImageError
 
+from archive_site.storage import files_delete
+
 from ..models import Collection, MetadataChange, Photograph
 from .derivatives import derivatives_enqueue_on_commit
 from .metadata import photograph_metadata_clean
@@ -287,18 +289,10 @@ def photograph_ingest(
             derivatives_enqueue_on_commit(photograph_ids=[photograph.pk])
     except IntegrityError:
         # Another upload of the same file or identifier won the race: report it like a duplicate.
-        _delete_quietly(storage, stored)
+        files_delete([stored], storage=storage)
         _refuse_if_taken(collection=collection, sha256=inspection.sha256, identifier=cleaned["identifier"], filename=filename)
         raise
     except BaseException:
-        _delete_quietly(storage, stored)
+        files_delete([stored], storage=storage)
         raise
     return IngestResult(photograph=photograph)
-
-
-def _delete_quietly(storage, name: str | None) -> None:
-    if name:
-        try:
-            storage.delete(name)
-        except OSError:
-            pass

@@ -16,6 +16,7 @@ from rq.timeouts import JobTimeoutException
 from apps.mlcore import colorizing
 from apps.mlcore.registry import ModelUnavailable
 from archive_site.rqjobs import Attempt, attempt_start, job_row_move
+from archive_site.storage import files_delete
 
 from ..models import ColorizationRequest, Variant
 
@@ -43,8 +44,7 @@ def discard_request_files(colorization_request: ColorizationRequest) -> int:
         _, files = default_storage.listdir(folder)
     except (FileNotFoundError, NotADirectoryError):
         return 0
-    for name in files:
-        default_storage.delete(f"{folder}/{name}")
+    files_delete(f"{folder}/{name}" for name in files)
     return len(files)
 
 
@@ -130,13 +130,13 @@ def colorization_run(*, request_id: int, may_retry: bool = False) -> Colorizatio
         with attempt.heartbeating():
             return _colorize(colorization_request, attempt, workdir, stored, clock, progress)
     except colorizing.ColorizationCancelled:
-        _delete(stored)
+        files_delete(stored)
         attempt.end(Status.CANCELLED)
     except _Superseded:
-        _delete(stored)
+        files_delete(stored)
         logger.warning("colorization request %s: attempt %s was superseded; its files were removed", request_id, attempt.number)
     except BaseException as error:
-        _delete(stored)
+        files_delete(stored)
         logger.exception("colorization request %s: attempt %s failed", request_id, attempt.number)
         _record_failure(attempt, error, may_retry=may_retry)
         if not isinstance(error, Exception):
@@ -181,11 +181,3 @@ def _colorize(colorization_request: ColorizationRequest, attempt: Attempt, workd
         Variant.objects.bulk_create(variants)
         timings["total"] = round(time.perf_counter() - clock, 4)
         return job_row_move(row, Status.SUCCEEDED, timings={**timings, "seed_diversity": rendering.seed_diversity})
-
-
-def _delete(names: list[str]) -> None:
-    for name in names:
-        try:
-            default_storage.delete(name)
-        except Exception:
-            logger.exception("could not delete %s", name)

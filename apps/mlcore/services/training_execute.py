@@ -21,6 +21,7 @@ from django.utils import timezone
 from rq.timeouts import JobTimeoutException
 
 from archive_site.rqjobs import Attempt, attempt_start, db_retrying, job_row_move
+from archive_site.storage import files_delete
 
 from .. import registry, training_data
 from ..gan import finetune
@@ -161,16 +162,16 @@ def training_run_execute(*, run_id: int, progress_bar: bool = False) -> Training
         with attempt.heartbeating():
             return _execute(run, attempt, stored, progress_bar=progress_bar)
     except TrainingCancelled:
-        _delete(stored)
+        files_delete(stored)
         progress = _progress(run_id)
         row = attempt.end(Status.CANCELLED, text=f"cancelled at step {progress.get('step', 0)} of {progress.get('total_steps', '?')}")
         if row is not None:
             _remove_workdir(row)
     except _Superseded:
-        _delete(stored)
+        files_delete(stored)
         logger.warning("training run %s: attempt %s was superseded", run_id, attempt.number)
     except BaseException as error:
-        _delete(stored)
+        files_delete(stored)
         if not isinstance(error, Exception):
             # The worker is going down (SIGTERM, Ctrl-C): the row stays running, reconcile
             # re-queues it and the next attempt resumes from the checkpoint.
@@ -341,11 +342,3 @@ def _fmt(value) -> str:
 
 def _progress(run_id: int) -> dict:
     return TrainingRun.objects.values_list("progress", flat=True).get(pk=run_id)
-
-
-def _delete(names: list[str]) -> None:
-    for name in names:
-        try:
-            default_storage.delete(name)
-        except Exception:
-            logger.exception("could not delete %s", name)

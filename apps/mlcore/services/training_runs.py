@@ -10,7 +10,6 @@ checkpoint on disk (`checkpoint_path`) lets a run whose worker died resume where
 """
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from django.conf import settings
@@ -25,8 +24,6 @@ from ..gan.networks import DiscriminatorConfig
 from ..models import CuratedSet, ModelVersion, TrainingRun, log_line
 from ..selectors import curated_set_usable_keys, model_version_active
 from .curated_sets import curated_set_freeze
-
-logger = logging.getLogger(__name__)
 
 Status = TrainingRun.Status
 
