@@ -5,10 +5,11 @@ Errors look like {"error": {"status": 403, "code": "not_authenticated", "message
 """
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError as DjangoValidationError
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.views import defaults
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, permissions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -47,6 +48,61 @@ def exception_handler(exc, context):
         body["message"] = str(response.data.get("detail", "")) if isinstance(response.data, dict) else str(response.data)
     response.data = {"error": body}
     return response
+
+
+ERROR_SCHEMA = inline_serializer("Error", {"error": inline_serializer("ErrorBody", {
+    "status": serializers.IntegerField(), "code": serializers.CharField(), "message": serializers.CharField(),
+    "fields": serializers.DictField(required=False),
+})})
+
+
+def refusal_schema(name: str, *, existing: dict, codes: list[str] | None = None):
+    """The schema of a refusal in the error format that names what is in the way
+    (`existing`: its fields, or null), for `extend_schema(responses=…)`."""
+    return inline_serializer(name, {"error": inline_serializer(f"{name}Body", {
+        "status": serializers.IntegerField(),
+        "code": serializers.ChoiceField(choices=codes) if codes else serializers.CharField(),
+        "message": serializers.CharField(),
+        "existing": inline_serializer(f"{name}Existing", existing, allow_null=True),
+    })})
+
+
+# --- permissions: every app's API uses these three -------------------------------------------
+
+class WritePermissions(permissions.DjangoModelPermissions):
+    """Writes need the model permission (add/change/delete); reads are open to everyone and
+    narrowed by the visibility selectors."""
+
+    authenticated_users_only = False
+
+
+class ModelPermissions(permissions.DjangoModelPermissions):
+    """Reads need the view permission too; an action may name the permissions it needs
+    (`action_permissions` on the viewset: a list, or a list per HTTP method) instead of
+    those of its HTTP method."""
+
+    perms_map = {**permissions.DjangoModelPermissions.perms_map, "GET": ["%(app_label)s.view_%(model_name)s"], "HEAD": ["%(app_label)s.view_%(model_name)s"]}
+
+    def has_permission(self, request, view):
+        required = getattr(view, "action_permissions", {}).get(getattr(view, "action", None))
+        if isinstance(required, dict):
+            required = required.get(request.method, required.get("GET"))
+        if required is not None:
+            return bool(request.user and request.user.is_authenticated and request.user.has_perms(required))
+        return super().has_permission(request, view)
+
+
+def requires(permission: str) -> type[permissions.BasePermission]:
+    """A permission class: signed in, with `permission` (anonymous users get 401/403)."""
+
+    class Required(permissions.BasePermission):
+        message = f"You need the {permission} permission."
+
+        def has_permission(self, request, view):
+            return bool(request.user and request.user.is_authenticated and request.user.has_perm(permission))
+
+    Required.__name__ = f"Requires_{permission.replace('.', '_')}"
+    return Required
 
 
 def error_response(*, status_code: int, code: str, message: str) -> Response:

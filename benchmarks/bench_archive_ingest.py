@@ -49,8 +49,8 @@ def main() -> None:
     from rq import SimpleWorker
 
     from apps.collections import services
-    from archive_site.rqjobs import rq_queue as queue
     from apps.collections.models import Collection, Photograph
+    from archive_site.rqjobs import rq_queue as queue
 
     files = [scan(i, grayscale=i % 2 == 0) for i in range(args.files)]
     sizes = [len(f) for f in files]

@@ -79,7 +79,7 @@ def start_worker(queue_name: str) -> subprocess.Popen:
     from django.conf import settings
 
     log = open(Path(tempfile.gettempdir()) / "bench-colorize-worker.log", "wb")
-    env = {**os.environ, "COLORIZE_RECONCILE_INTERVAL": "0"}
+    env = {**os.environ, "JOB_RECONCILE_INTERVAL": "0"}
     argv = [sys.executable, str(BASE_DIR / "manage.py"), "rqworker", queue_name, "--worker-class", settings.RQ_WORKER_CLASS]
     return subprocess.Popen(argv, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
 
@@ -170,7 +170,7 @@ def main() -> None:
     print(f"\nmachine: {machine()}; {dt.date.today().isoformat()}; load average {os.getloadavg()[0]:.1f} at the end")
     print(f"model: {model} ({model_source}), device {settings.MLCORE_DEVICE}, working size {args.working_size} px")
     print(f"scan: {width}×{height} ({megapixels:.1f} MP) grayscale JPEG; {args.seeds} variants per request (one batch)\n")
-    print("| per request, one after another (n = %d) | median ms | p95 ms |\n|---|---|---|" % args.latency)
+    print(f"| per request, one after another (n = {args.latency}) | median ms | p95 ms |\n|---|---|---|")
     rows = [
         ("request → variants ready (end to end)", latencies),
         ("model's own time (prepare + forward pass + full-res merge)", model_times),

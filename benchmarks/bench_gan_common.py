@@ -40,7 +40,7 @@ def machine(device: torch.device) -> str:
     except (OSError, subprocess.CalledProcessError):
         model = platform.processor()
     gpu = f", GPU {torch.cuda.get_device_name(device)}" if device.type == "cuda" else ""
-    load = ", load average before the run {:.1f}".format(os.getloadavg()[0]) if hasattr(os, "getloadavg") else ""
+    load = f", load average before the run {os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else ""
     return (f"{model}, {usable_cores()} usable cores, torch {torch.__version__} with {torch.get_num_threads()} threads{gpu}"
             f"{load}; {datetime.date.today().isoformat()}")
 

@@ -27,9 +27,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
-
 from bench_gan_common import add_common_arguments, colorizer, machine, report
+from PIL import Image
 
 from apps.mlcore.gan.chroma import ChromaFilter
 from apps.mlcore.gan.inference import colorize_files, select_device, usable_cores

@@ -9,7 +9,6 @@ import argparse
 import io
 
 import torch
-
 from bench_gan_common import add_common_arguments, generator, machine, ms, report, timed
 
 from apps.mlcore.gan.checkpoint import save_generator

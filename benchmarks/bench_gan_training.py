@@ -17,10 +17,9 @@ from dataclasses import replace
 from pathlib import Path
 
 import torch
-from torch.utils.data import DataLoader
-
 from bench_gan_common import add_common_arguments, machine, report
 from bench_gan_end_to_end import synthetic_scan
+from torch.utils.data import DataLoader
 
 from apps.mlcore.gan.data import DeviceCrops, EpochSampler, ImageFolderSource
 from apps.mlcore.gan.effunet import ARCHITECTURE as EFFUNET, EffUNetConfig

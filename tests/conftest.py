@@ -1,16 +1,25 @@
-"""Shared fixtures: users per role, a temporary media root, a real RQ worker, and a
-browser (Playwright on Debian's Chromium) with a login helper.
+"""Shared fixtures: users per role (and their groups put back after transactional tests), a
+temporary media root, a published collection and real ingest, a real RQ worker, and a
+browser (Playwright on Debian's Chromium) with a login helper. What they are made of lives
+in tests/support/.
 
 Django is imported inside the fixtures only, so `pytest tests/mlcore -p no:django` can load
 this file without Django.
 """
 from __future__ import annotations
 
+import importlib
 import os
 
 import pytest
 
 ROLE_NAMES = ("archivist", "colorist", "curator")
+ROLE_MIGRATIONS = (
+    ("collections", "apps.collections.migrations.0003_roles"),
+    ("mlcore", "apps.mlcore.migrations.0002_roles"),
+    ("colorize", "apps.colorize.migrations.0002_roles"),
+    ("mlcore", "apps.mlcore.migrations.0004_training_roles"),
+)
 
 
 def pytest_configure(config):
@@ -41,6 +50,34 @@ def _media_root(request, tmp_path_factory):
     media = tmp_path_factory.mktemp("media")
     settings.MEDIA_ROOT = str(media)
     yield media
+
+
+@pytest.fixture(autouse=True)
+def _roles(request):
+    """Transactional tests flush every table, groups included: put the roles back first."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
+    if not transactional and not {"transactional_db", "live_server"} & set(request.fixturenames):
+        return
+    from django.apps import apps
+
+    from archive_site.roles import grant
+
+    request.getfixturevalue("transactional_db")
+    for label, module in ROLE_MIGRATIONS:
+        grant(apps, label, importlib.import_module(module).ROLE_PERMISSIONS)
+
+
+@pytest.fixture
+def one_torch_thread():
+    """One OpenMP thread for the test: on a busy 2-core machine two are slower than one for
+    tiny networks, and the tests measure behaviour, not speed."""
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
 
 
 def _make_user(django_user_model, username: str, role: str | None = None, **extra):
@@ -75,6 +112,37 @@ def viewer(db, django_user_model):
 @pytest.fixture
 def superuser(db, django_user_model):
     return django_user_model.objects.create_superuser(username="root", password="pw-root", email="root@example.org")
+
+
+@pytest.fixture
+def collection(db):
+    """A published root collection."""
+    from tests.support.collections import CollectionFactory
+
+    return CollectionFactory(title="Harbour Board", slug="harbour", is_published=True)
+
+
+@pytest.fixture
+def ingest(archivist, rq_queues):
+    """ingest(collection, identifier, data=None) -> Photograph, through the archive's own
+    service (default: a grey scan); its derivatives job waits for the test's worker."""
+    from tests.support.collections import ingest_photograph
+
+    return lambda collection, identifier, data=None: ingest_photograph(collection, identifier, data, user=archivist)
+
+
+@pytest.fixture
+def api(db):
+    """api(user) -> a DRF test client logged in as `user` (None: anonymous)."""
+    from rest_framework.test import APIClient
+
+    def make(user=None):
+        api_client = APIClient()
+        if user is not None:
+            api_client.force_authenticate(user)
+        return api_client
+
+    return make
 
 
 def _empty_queue(queue) -> None:

@@ -50,7 +50,8 @@ class CollectionAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         data = {name: form.cleaned_data[name] for name in COLLECTION_EDITABLE_FIELDS if name in form.cleaned_data}
         if change:
-            services.collection_update(collection=Collection.objects.get(pk=obj.pk), data={k: v for k, v in data.items() if k in form.changed_data}, user=request.user, source=SOURCE)
+            changed = {k: v for k, v in data.items() if k in form.changed_data}
+            services.collection_update(collection=Collection.objects.get(pk=obj.pk), data=changed, user=request.user, source=SOURCE)
             obj.refresh_from_db()
         else:
             created = services.collection_create(user=request.user, **data)
@@ -203,12 +204,8 @@ class PhotographAdmin(admin.ModelAdmin):
 
     @admin.action(description="Rebuild derivatives", permissions=["change"])
     def rebuild_derivatives(self, request, queryset):
-        from .jobs import enqueue_derivatives
-
-        ids = list(queryset.values_list("pk", flat=True))
-        queryset.update(derivatives_status=Photograph.DerivativesStatus.PENDING)
-        transaction.on_commit(lambda: [enqueue_derivatives(pk) for pk in ids], robust=True)
-        self.message_user(request, f"Derivatives queued for {len(ids)} photograph(s).", messages.SUCCESS)
+        count = services.photographs_rebuild_derivatives(photograph_ids=list(queryset.values_list("pk", flat=True)))
+        self.message_user(request, f"Derivatives queued for {count} photograph(s).", messages.SUCCESS)
 
 
 @admin.register(MetadataChange)
@@ -236,7 +233,7 @@ class CsvImportAdmin(admin.ModelAdmin):
     list_select_related = ["collection", "created_by"]
     readonly_fields = [
         "collection", "csv_file", "zip_file", "status", "total_rows", "processed_rows", "created_count", "updated_count",
-        "unchanged_count", "error_count", "error_message", "report", "job_id", "created_by", "created_at", "started_at", "finished_at",
+        "unchanged_count", "error_count", "error", "report", "job_id", "attempts", "max_attempts", "created_by", "created_at", "started_at", "finished_at",
     ]
 
     def has_add_permission(self, request):

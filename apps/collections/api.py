@@ -5,23 +5,23 @@ from __future__ import annotations
 import io
 import json
 import tempfile
+from collections.abc import Callable
 from functools import partial
-from typing import IO, Callable
+from typing import IO
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
-from rest_framework.permissions import DjangoModelPermissions
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from archive_site.api import error_response
+from archive_site.api import ERROR_SCHEMA, ModelPermissions, WritePermissions, error_response, refusal_schema
 
 from . import selectors, services
 from .models import Collection, CsvImport, MetadataChange, Photograph
@@ -52,29 +52,9 @@ REFUSAL_STATUS = {
     IngestRefused.TOO_MANY_PIXELS: status.HTTP_400_BAD_REQUEST,
 }
 CSV_RESPONSE = OpenApiResponse(response=OpenApiTypes.BINARY, description="text/csv with Dublin Core column names")
-ERROR = inline_serializer("Error", {"error": inline_serializer("ErrorBody", {
-    "status": serializers.IntegerField(), "code": serializers.CharField(), "message": serializers.CharField(),
-    "fields": serializers.DictField(required=False),
-})})
-REFUSAL = inline_serializer("IngestRefusal", {"error": inline_serializer("IngestRefusalBody", {
-    "status": serializers.IntegerField(),
-    "code": serializers.ChoiceField(choices=list(REFUSAL_STATUS)),
-    "message": serializers.CharField(),
-    "existing": inline_serializer("ExistingPhotograph", {"id": serializers.IntegerField(), "identifier": serializers.CharField(), "title": serializers.CharField()}, allow_null=True),
-})})
-
-
-class ArchivePermissions(DjangoModelPermissions):
-    """Writes need the model permission (add/change/delete); reads are open to everyone and
-    narrowed by the visibility selectors."""
-
-    authenticated_users_only = False
-
-
-class ViewPermissions(DjangoModelPermissions):
-    """Reads need the view permission too."""
-
-    perms_map = {**DjangoModelPermissions.perms_map, "GET": ["%(app_label)s.view_%(model_name)s"], "HEAD": ["%(app_label)s.view_%(model_name)s"]}
+REFUSAL = refusal_schema("IngestRefusal", codes=list(REFUSAL_STATUS), existing={
+    "id": serializers.IntegerField(), "identifier": serializers.CharField(), "title": serializers.CharField(),
+})
 
 
 class CSVRenderer(BaseRenderer):
@@ -157,7 +137,7 @@ SEARCH_PARAMETERS = [PhotographSearchSerializer]
 )
 class PhotographViewSet(viewsets.GenericViewSet):
     queryset = Photograph.objects.none()
-    permission_classes = [ArchivePermissions]
+    permission_classes = [WritePermissions]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     serializer_class = PhotographSerializer
@@ -207,7 +187,7 @@ class PhotographViewSet(viewsets.GenericViewSet):
         body = PhotographSerializer(photograph, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED, headers={"Location": f"/api/photographs/{photograph.pk}/"})
 
-    @extend_schema(summary="Edit metadata (history is kept)", request=PhotographUpdateSerializer, responses={200: PhotographSerializer, 400: ERROR})
+    @extend_schema(summary="Edit metadata (history is kept)", request=PhotographUpdateSerializer, responses={200: PhotographSerializer, 400: ERROR_SCHEMA})
     def partial_update(self, request, pk=None):
         photograph = self.get_object()
         changes = PhotographUpdateSerializer(data=request.data, partial=True)
@@ -219,7 +199,7 @@ class PhotographViewSet(viewsets.GenericViewSet):
         services.photograph_delete(photograph=self.get_object(), user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(summary="Metadata edit history", responses={200: MetadataChangeSerializer(many=True), 403: ERROR})
+    @extend_schema(summary="Metadata edit history", responses={200: MetadataChangeSerializer(many=True), 403: ERROR_SCHEMA})
     @action(detail=True, methods=["get"])
     def history(self, request, pk=None):
         rows = selectors.photograph_history(user=request.user, photograph=self.get_object())
@@ -241,7 +221,7 @@ class PhotographViewSet(viewsets.GenericViewSet):
 )
 class CollectionViewSet(viewsets.GenericViewSet):
     queryset = Collection.objects.none()
-    permission_classes = [ArchivePermissions]
+    permission_classes = [WritePermissions]
     lookup_field = "slug"
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     serializer_class = CollectionSerializer
@@ -259,14 +239,14 @@ class CollectionViewSet(viewsets.GenericViewSet):
     def retrieve(self, request, slug=None):
         return Response(CollectionSerializer(self.get_object()).data)
 
-    @extend_schema(summary="Create a collection", request=CollectionWriteSerializer, responses={201: CollectionSerializer, 400: ERROR})
+    @extend_schema(summary="Create a collection", request=CollectionWriteSerializer, responses={201: CollectionSerializer, 400: ERROR_SCHEMA})
     def create(self, request):
         data = CollectionWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         collection = services.collection_create(user=request.user, **data.validated_data)
         return Response(CollectionSerializer(collection).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(summary="Edit, move or (un)publish a collection", request=CollectionWriteSerializer, responses={200: CollectionSerializer, 400: ERROR})
+    @extend_schema(summary="Edit, move or (un)publish a collection", request=CollectionWriteSerializer, responses={200: CollectionSerializer, 400: ERROR_SCHEMA})
     def partial_update(self, request, slug=None):
         collection = self.get_object()
         data = CollectionWriteSerializer(data=request.data, partial=True)
@@ -284,7 +264,7 @@ class CollectionViewSet(viewsets.GenericViewSet):
     def tree(self, request):
         return Response(CollectionTreeSerializer(selectors.collection_tree(user=request.user), many=True).data)
 
-    @extend_schema(summary="Edit history of the collection record", responses={200: MetadataChangeSerializer(many=True), 403: ERROR})
+    @extend_schema(summary="Edit history of the collection record", responses={200: MetadataChangeSerializer(many=True), 403: ERROR_SCHEMA})
     @action(detail=True, methods=["get"])
     def history(self, request, slug=None):
         rows = selectors.collection_history(user=request.user, collection=self.get_object())
@@ -305,7 +285,7 @@ class CollectionViewSet(viewsets.GenericViewSet):
 )
 class CsvImportViewSet(viewsets.GenericViewSet):
     queryset = CsvImport.objects.select_related("collection", "created_by")
-    permission_classes = [ViewPermissions]
+    permission_classes = [ModelPermissions]
     parser_classes = [MultiPartParser, FormParser]
     serializer_class = CsvImportSerializer
     http_method_names = ["get", "post", "head", "options"]
@@ -320,7 +300,7 @@ class CsvImportViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary="Import a CSV: dry run (200, report) or background run (202, the import to poll)",
         request={"multipart/form-data": CsvImportCreateSerializer},
-        responses={200: CsvReportSerializer, 202: CsvImportSerializer, 400: ERROR},
+        responses={200: CsvReportSerializer, 202: CsvImportSerializer, 400: ERROR_SCHEMA},
     )
     def create(self, request):
         upload = CsvImportCreateSerializer(data=request.data)

@@ -63,7 +63,10 @@ class UploadForm(forms.Form):
 
 class CsvImportForm(forms.Form):
     csv_file = forms.FileField(label="CSV file", help_text="Dublin Core columns; rows matched by collection + identifier are updated, others created.")
-    zip_file = forms.FileField(label="ZIP of scans", required=False, help_text="Files named in the CSV's file column. Optional when rows only update metadata or name files under the import folder.")
+    zip_file = forms.FileField(
+        label="ZIP of scans", required=False,
+        help_text="Files named in the CSV's file column. Optional when rows only update metadata or name files under the import folder.",
+    )
     collection = forms.ModelChoiceField(queryset=None, required=False, empty_label="— named in each row —", help_text="For rows without a collection column.")
 
     def __init__(self, *args, collections, **kwargs):

@@ -21,8 +21,6 @@ from django.contrib.auth.models import AnonymousUser
 
 from apps.collections import iiif, selectors
 
-DEFAULT_MAX_AREA = 100_000_000
-
 
 @dataclass(frozen=True)
 class ImageSource:
@@ -54,7 +52,7 @@ def resolve_image_source(identifier: str, user) -> ImageSource | None:
 
 def configured_max_area() -> int:
     """The most pixels one image response may hold (setting IIIF_MAX_AREA)."""
-    return getattr(settings, "IIIF_MAX_AREA", DEFAULT_MAX_AREA)
+    return settings.IIIF_MAX_AREA
 
 
 def photograph_image_identifier(photograph) -> str:

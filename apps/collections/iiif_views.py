@@ -31,7 +31,7 @@ PRIVATE_MAX_AGE = 300
 
 
 def cache_root() -> Path:
-    root = getattr(settings, "IIIF_CACHE_ROOT", None)
+    root = settings.IIIF_CACHE_ROOT
     return Path(root) if root else Path(settings.MEDIA_ROOT) / "iiif-cache"
 
 

@@ -17,8 +17,9 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Case, F, Func, Q, Value, When
 from django.urls import reverse
+from rq import Retry
 
-from archive_site.jobrows import JobRowMixin
+from archive_site.jobrows import JobRow
 
 
 class RightsStatement(models.TextChoices):
@@ -206,18 +207,14 @@ class MetadataChange(models.Model):
         return f"{self.field}: {self.old_value!r} → {self.new_value!r}"
 
 
-class CsvImport(JobRowMixin, models.Model):
+class CsvImport(JobRow):
     """A CSV import run in the background: the uploaded files, progress and the per-row report."""
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
-
-    ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
-    FINISHED_STATUSES = (Status.SUCCEEDED, Status.FAILED)
-    MAX_ATTEMPTS = 3
+    JOB_FUNCTION = "apps.collections.jobs.run_csv_import"
+    JOB_LABEL = "CSV import"
+    SETTINGS_PREFIX = "CSV_IMPORT"
+    LOST_HINT = "Rows imported before that stay; importing the same file again reports them unchanged and imports the rest."
+    queue_name = "default"
 
     collection = models.ForeignKey(
         Collection, null=True, blank=True, on_delete=models.SET_NULL, related_name="csv_imports",
@@ -225,7 +222,6 @@ class CsvImport(JobRowMixin, models.Model):
     )
     csv_file = models.FileField(upload_to="imports/", max_length=255)
     zip_file = models.FileField(upload_to="imports/", max_length=255, null=True, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)
     created_count = models.PositiveIntegerField(default=0)
@@ -233,16 +229,15 @@ class CsvImport(JobRowMixin, models.Model):
     unchanged_count = models.PositiveIntegerField(default=0)
     error_count = models.PositiveIntegerField(default=0)
     report = models.JSONField(default=dict, blank=True, help_text="{'rows': [...], 'errors': [...]}")
-    error_message = models.TextField(blank=True)
-    job_id = models.CharField(max_length=64, blank=True, help_text="Empty for an import run in the foreground (import_photos).")
-    attempts = models.PositiveSmallIntegerField(default=0, help_text="Runs started; reconcile re-queues a lost one up to MAX_ATTEMPTS.")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return f"CSV import #{self.pk} ({self.status})"
+
+    def job_options(self) -> dict:
+        retries = self.max_attempts - self.attempts - 1
+        return {"retry": Retry(max=retries) if retries > 0 else None, "description": f"CSV import {self.pk}"}

@@ -209,6 +209,7 @@ class CsvImportSerializer(serializers.ModelSerializer):
     collection = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     created_by = serializers.CharField(source="created_by.username", default=None, read_only=True)
     report_url = serializers.SerializerMethodField()
+    error_message = serializers.CharField(source="error", read_only=True)  # the API's name, kept (CONTRACT.md)
 
     class Meta:
         model = CsvImport

@@ -10,17 +10,17 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponseNotModified
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action, api_view, permission_classes, renderer_classes
-from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from apps.collections import selectors as archive
 from apps.mlcore.colorizing import DOWNLOAD_FORMATS, write_variant_as
 from apps.mlcore.models import ModelVersion
-from archive_site.api import error_response
+from archive_site.api import ERROR_SCHEMA, error_response, refusal_schema, requires
 
 from . import selectors, services
 from .models import ColorizationRequest, Variant
@@ -39,28 +39,8 @@ from .serializers import (
     VariantSerializer,
 )
 
-ERROR = inline_serializer("ColorizeError", {"error": inline_serializer("ColorizeErrorBody", {
-    "status": serializers.IntegerField(), "code": serializers.CharField(), "message": serializers.CharField(),
-    "fields": serializers.DictField(required=False),
-})})
-REFUSAL = inline_serializer("ColorizationRefusal", {"error": inline_serializer("ColorizationRefusalBody", {
-    "status": serializers.IntegerField(), "code": serializers.CharField(), "message": serializers.CharField(),
-    "existing": inline_serializer("ExistingRequest", {"id": serializers.IntegerField(), "status": serializers.CharField(), "url": serializers.URLField()}, allow_null=True),
-})})
+REFUSAL = refusal_schema("ColorizationRefusal", existing={"id": serializers.IntegerField(), "status": serializers.CharField(), "url": serializers.URLField()})
 FILE = OpenApiResponse(response=OpenApiTypes.BINARY, description="The image, provenance embedded")
-
-
-def requires(permission: str) -> type[BasePermission]:
-    """A DRF permission class: signed in, with `permission` (anonymous users get 401/403)."""
-
-    class Required(BasePermission):
-        message = f"You need the {permission} permission."
-
-        def has_permission(self, request, view):
-            return bool(request.user and request.user.is_authenticated and request.user.has_perm(permission))
-
-    Required.__name__ = f"Requires_{permission.replace('.', '_')}"
-    return Required
 
 
 def refusal_response(refusal: services.ColorizationRefused, request) -> Response:
@@ -120,7 +100,7 @@ class ColorizationRequestViewSet(viewsets.GenericViewSet):
         summary="Ask for variants of a photograph (202: the request to poll)",
         description="Either `n_variants` (random seeds, stored) or explicit `seeds`. An identical request still queued or running answers 409 with it.",
         request=ColorizationRequestCreateSerializer,
-        responses={202: ColorizationRequestSerializer, 400: ERROR, 403: ERROR, 409: REFUSAL},
+        responses={202: ColorizationRequestSerializer, 400: ERROR_SCHEMA, 403: ERROR_SCHEMA, 409: REFUSAL},
     )
     def create(self, request):
         data = ColorizationRequestCreateSerializer(data=request.data)
@@ -137,7 +117,7 @@ class ColorizationRequestViewSet(viewsets.GenericViewSet):
         summary="Ask for variants of every photograph of a collection or search result (202)",
         description="One request per photograph. Photographs with an identical request still queued or running are listed in `refused`.",
         request=ColorizationBulkCreateSerializer,
-        responses={202: BulkResultSerializer, 400: ERROR, 403: ERROR},
+        responses={202: BulkResultSerializer, 400: ERROR_SCHEMA, 403: ERROR_SCHEMA},
     )
     @action(detail=False, methods=["post"])
     def bulk(self, request):
@@ -157,7 +137,8 @@ class ColorizationRequestViewSet(viewsets.GenericViewSet):
         }
         return Response(body, status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(summary="Cancel: at once while queued, at the next stage while running", request=None, responses={200: ColorizationRequestSerializer, 400: ERROR, 403: ERROR})
+    @extend_schema(summary="Cancel: at once while queued, at the next stage while running", request=None,
+                   responses={200: ColorizationRequestSerializer, 400: ERROR_SCHEMA, 403: ERROR_SCHEMA})
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         colorization_request = self.get_object()
@@ -210,23 +191,25 @@ class VariantViewSet(viewsets.GenericViewSet):
         variant.refresh_from_db()
         return Response(VariantSerializer(variant, context={"request": request}).data)
 
-    @extend_schema(summary="Approve: the photograph's colorization (replaces the one approved before)", request=ReviewNoteSerializer, responses={200: VariantSerializer, 403: ERROR})
+    @extend_schema(summary="Approve: the photograph's colorization (replaces the one approved before)", request=ReviewNoteSerializer,
+                   responses={200: VariantSerializer, 403: ERROR_SCHEMA})
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         return self._review(request, services.variant_approve)
 
-    @extend_schema(summary="Reject", request=ReviewNoteSerializer, responses={200: VariantSerializer, 403: ERROR})
+    @extend_schema(summary="Reject", request=ReviewNoteSerializer, responses={200: VariantSerializer, 403: ERROR_SCHEMA})
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         return self._review(request, services.variant_reject)
 
-    @extend_schema(summary="Reopen: back to the review queue", request=ReviewNoteSerializer, responses={200: VariantSerializer, 400: ERROR, 403: ERROR})
+    @extend_schema(summary="Reopen: back to the review queue", request=ReviewNoteSerializer, responses={200: VariantSerializer, 400: ERROR_SCHEMA, 403: ERROR_SCHEMA})
     @action(detail=True, methods=["post"])
     def reopen(self, request, pk=None):
         return self._review(request, services.variant_reopen)
 
     @extend_schema(methods=["GET"], summary="Annotations of a variant, oldest first", responses=AnnotationSerializer(many=True))
-    @extend_schema(methods=["POST"], summary="Annotate a variant (optionally a rectangle of it)", request=AnnotationCreateSerializer, responses={201: AnnotationSerializer, 400: ERROR, 403: ERROR})
+    @extend_schema(methods=["POST"], summary="Annotate a variant (optionally a rectangle of it)", request=AnnotationCreateSerializer,
+                   responses={201: AnnotationSerializer, 400: ERROR_SCHEMA, 403: ERROR_SCHEMA})
     @action(detail=True, methods=["get", "post"], pagination_class=None)
     def annotations(self, request, pk=None):
         variant = self.get_object()
@@ -283,7 +266,7 @@ def _file_response(variant: Variant, opened, *, content_type: str, etag: str, fi
     return response
 
 
-@extend_schema(summary="A variant's full-resolution PNG or its thumbnail (JPEG)", responses={200: FILE, 404: ERROR})
+@extend_schema(summary="A variant's full-resolution PNG or its thumbnail (JPEG)", responses={200: FILE, 404: ERROR_SCHEMA})
 @api_view(["GET", "HEAD"])
 @permission_classes([AllowAny])
 @renderer_classes([JSONRenderer, ImageRenderer])
@@ -299,7 +282,7 @@ def variant_media(request, pk: int, kind: str):
     return _file_response(variant, file.open("rb"), content_type=content_type, etag=etag)
 
 
-@extend_schema(summary="Download a variant as PNG, TIFF or JPEG, provenance embedded", responses={200: FILE, 404: ERROR})
+@extend_schema(summary="Download a variant as PNG, TIFF or JPEG, provenance embedded", responses={200: FILE, 404: ERROR_SCHEMA})
 @api_view(["GET", "HEAD"])
 @permission_classes([AllowAny])
 @renderer_classes([JSONRenderer, ImageRenderer])

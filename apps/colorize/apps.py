@@ -13,17 +13,17 @@ class ColorizeConfig(AppConfig):
 
         from apps.collections import iiif_presentation
         from apps.collections.iiif_sources import register_image_source
-
-        from .iiif import approved_colorization_for, variant_image_source
-        from .models import Variant
-        from .receivers import variant_files_delete
-
         from apps.collections.services.csv_columns import register_export_column
+        from archive_site.rqjobs import job_row_abandoned
 
         from .exports import annotate_approved, approved_download, approved_provenance
+        from .iiif import approved_colorization_for, variant_image_source
+        from .models import ColorizationRequest, Variant
+        from .receivers import request_files_discard, variant_files_delete
 
         register_image_source("variant-", variant_image_source)
         register_export_column("ai_colorization", annotate=annotate_approved, cell=approved_download)
         register_export_column("ai_colorization_provenance", annotate=annotate_approved, cell=approved_provenance)
         iiif_presentation.approved_colorization_for = approved_colorization_for
         post_delete.connect(variant_files_delete, sender=Variant, dispatch_uid="colorize-variant-files")
+        job_row_abandoned.connect(request_files_discard, sender=ColorizationRequest, dispatch_uid="colorize-request-files")

@@ -4,12 +4,12 @@ from __future__ import annotations
 import re
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from apps.collections.models import Collection
 from apps.mlcore.models import ModelVersion
 
-from . import conf
 from .services.requests import DEFAULT_WORKING_SIZE, MAX_SEED, MAX_WORKING_SIZE, MIN_WORKING_SIZE
 
 
@@ -42,8 +42,8 @@ class ColorizeOptionsForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["n_variants"].max_value = conf.max_variants()
-        self.fields["n_variants"].widget.attrs["max"] = conf.max_variants()
+        self.fields["n_variants"].max_value = settings.COLORIZE_MAX_VARIANTS
+        self.fields["n_variants"].widget.attrs["max"] = settings.COLORIZE_MAX_VARIANTS
 
     def clean_seeds(self) -> list[int] | None:
         text = self.cleaned_data["seeds"].strip()

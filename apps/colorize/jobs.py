@@ -3,9 +3,7 @@ from __future__ import annotations
 
 from rq import get_current_job
 
-from archive_site.periodic import PeriodicThread
-
-from . import conf, services
+from . import services
 from .models import ColorizationRequest
 
 
@@ -26,19 +24,3 @@ def run_colorization(request_id: int) -> str:
             job.retries_left = 0  # the row says failed for good: no RQ retry
         raise ColorizationFailed(colorization_request.error)
     return colorization_request.status
-
-
-_reconciler: PeriodicThread | None = None
-
-
-def start_reconciler() -> PeriodicThread | None:
-    """Worker warm-up (settings.RQ_WORKER_WARMUP): reconcile every COLORIZE_RECONCILE_INTERVAL
-    seconds in a daemon thread of the worker process, so lost jobs are found without a
-    separate scheduler. Every worker runs one; the pass is safe to run concurrently.
-    Returns the thread (None when the interval is 0)."""
-    global _reconciler
-    interval = conf.reconcile_interval()
-    if interval > 0 and (_reconciler is None or not _reconciler.is_alive()):
-        _reconciler = PeriodicThread("colorize-reconciler", lambda: interval, services.colorization_requests_reconcile)
-        _reconciler.start()
-    return _reconciler

@@ -9,23 +9,20 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+from rq import Retry
 
-from archive_site.jobrows import JobRowMixin
+from archive_site.jobrows import JobRow
 
 
-class ColorizationRequest(JobRowMixin, models.Model):
+class ColorizationRequest(JobRow):
     """N seeded variants of one photograph with one model version: one job on the `gpu` queue."""
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
-        CANCELLED = "cancelled", "Cancelled"
-
-    ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
-    FINISHED_STATUSES = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
+    JOB_FUNCTION = "apps.colorize.jobs.run_colorization"
+    JOB_LABEL = "colorization request"
+    SETTINGS_PREFIX = "COLORIZE"
+    # The request's stage when the lifecycle moves it.
+    STAGES = {"started": "starting", "retrying": "waiting to retry", "requeued": "re-queued", "cancelling": "cancelling",
+              "cancelled": "cancelled", "failed": "failed", "succeeded": "done"}
 
     photograph = models.ForeignKey("collections.Photograph", on_delete=models.CASCADE, related_name="colorization_requests")
     model_version = models.ForeignKey("mlcore.ModelVersion", on_delete=models.PROTECT, related_name="colorization_requests")
@@ -35,25 +32,13 @@ class ColorizationRequest(JobRowMixin, models.Model):
     # sha256 of (photograph, model version, sorted seeds, working size, params): the RQ job id
     # and the key that refuses an identical request while one is queued or running.
     fingerprint = models.CharField(max_length=64, db_index=True)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED, db_index=True)
     progress = models.FloatField(default=0.0, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)])
     stage = models.CharField(max_length=40, blank=True)
-    error = models.TextField(blank=True)
     queue_name = models.CharField(max_length=40, default="gpu", help_text="Unprefixed RQ queue name.")
-    job_id = models.CharField(max_length=100, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0, help_text="Runs started so far.")
-    max_attempts = models.PositiveSmallIntegerField(default=1, help_text="1 + the queue's retries when it was requested.")
     timeout = models.PositiveIntegerField(help_text="Seconds one run may take (the queue's timeout when it was requested).")
-    cancel_requested = models.BooleanField(default=False)
     timings = models.JSONField(default=dict, blank=True, help_text="Seconds per stage of the last run (model load, network, storage …).")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="colorization_requests")
     requested_at = models.DateTimeField(auto_now_add=True)
-    queued_at = models.DateTimeField(default=timezone.now, help_text="When it last entered the queue (a re-run or re-queue resets it).")
-    started_at = models.DateTimeField(null=True, blank=True)
-    # Written every few seconds by the running job: a running request whose heartbeat is
-    # stale lost its worker (see services.reconcile).
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-requested_at", "-pk"]
@@ -69,6 +54,24 @@ class ColorizationRequest(JobRowMixin, models.Model):
 
     def __str__(self) -> str:
         return f"Colorization #{self.pk} of photograph {self.photograph_id} ({self.status})"
+
+    def job_note(self, event: str, text: str) -> list[str]:
+        self.stage = self.STAGES.get(event, self.stage)
+        if event in ("started", "requeued"):
+            self.progress = 0.0
+            return ["stage", "progress"]
+        if event == "succeeded":
+            self.progress = 1.0
+            return ["stage", "progress"]
+        return ["stage"]
+
+    def job_options(self) -> dict:
+        retries = self.max_attempts - self.attempts - 1
+        return {
+            "job_timeout": self.timeout,
+            "retry": Retry(max=retries) if retries > 0 else None,
+            "description": f"Colorize photograph {self.photograph_id} (request {self.pk})",
+        }
 
 
 class Variant(models.Model):

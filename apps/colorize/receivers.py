@@ -2,22 +2,19 @@
 files with it once the deletion commits. Connected in ColorizeConfig.ready()."""
 from __future__ import annotations
 
-import logging
-
 from django.db import transaction
 
-logger = logging.getLogger(__name__)
+from archive_site.storage import files_delete
+
+from .services.runs import discard_request_files
 
 
 def variant_files_delete(sender, instance, **kwargs) -> None:
     names = [field.name for field in (instance.image, instance.thumbnail) if field]
     storage = instance.image.storage
+    transaction.on_commit(lambda: files_delete(names, storage=storage))
 
-    def delete() -> None:
-        for name in names:
-            try:
-                storage.delete(name)
-            except Exception:
-                logger.exception("could not delete %s", name)
 
-    transaction.on_commit(delete)
+def request_files_discard(sender, row, **kwargs) -> None:
+    """What a killed attempt of a request left in storage goes once reconcile moved it on."""
+    discard_request_files(row)

@@ -15,10 +15,9 @@ from django.utils import timezone
 from apps.collections import selectors as archive
 from apps.collections.models import Collection, Photograph
 from apps.mlcore.models import ModelVersion
-from archive_site.rqjobs import rq_queue
+from archive_site.rqjobs import job_row_job, rq_queue
 
 from .models import Annotation, ColorizationRequest, ReviewEvent, Variant
-from .services.requests import fetch_job
 
 REVIEW_PERMISSION = "colorize.review_variant"
 
@@ -107,7 +106,7 @@ def colorization_request_status(*, colorization_request: ColorizationRequest, no
     position = None
     if row.status == ColorizationRequest.Status.QUEUED:
         try:
-            job = fetch_job(row)
+            job = job_row_job(row)
             index = rq_queue(row.queue_name).get_job_position(job.id) if job is not None else None
         except Exception:  # Redis down: the status page still answers from the row
             index = None

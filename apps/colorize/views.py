@@ -13,7 +13,8 @@ from django.views.decorators.http import require_POST
 from apps.collections import iiif
 from apps.collections import selectors as archive
 from apps.collections.iiif_sources import photograph_image_identifier
-from apps.collections.views_portal.common import paginate, permission_required, thumbnail_url
+from apps.collections.views_portal.common import thumbnail_url
+from archive_site.portal import paginate, permission_required
 
 from . import selectors, services
 from .forms import AnnotationForm, BulkColorizeForm, ColorizeOptionsForm, ReviewForm, ReviewQueueFilterForm, add_service_errors

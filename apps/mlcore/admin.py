@@ -274,7 +274,8 @@ class TrainingRunAdmin(admin.ModelAdmin):
     def evaluation_table(self, run):
         if not run.evaluation:
             return "—"
-        return _metrics_table([("candidate", run.evaluation.get("candidate", {})), ("base", run.evaluation.get("base", {})), ("grayscale input", run.evaluation.get("grayscale", {}))])
+        evaluation = run.evaluation
+        return _metrics_table([("candidate", evaluation.get("candidate", {})), ("base", evaluation.get("base", {})), ("grayscale input", evaluation.get("grayscale", {}))])
 
     @admin.display(description="Hyperparameters")
     def hyperparameters_json(self, run):
@@ -415,7 +416,8 @@ class ModelVersionAdmin(admin.ModelAdmin):
         if not version.metrics.get("holdout"):
             return format_html("<pre>{}</pre>", json.dumps(version.metrics, indent=2)) if version.metrics else "—"
         base = f"base {version.base_version}" if version.base_version else "base"
-        return _metrics_table([(str(version), version.metrics["holdout"]), (base, version.metrics.get("base_holdout", {})), ("grayscale input", version.metrics.get("grayscale_holdout", {}))])
+        metrics = version.metrics
+        return _metrics_table([(str(version), metrics["holdout"]), (base, metrics.get("base_holdout", {})), ("grayscale input", metrics.get("grayscale_holdout", {}))])
 
     @admin.display(description="Training run")
     def produced_by(self, version):

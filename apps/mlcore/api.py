@@ -8,29 +8,13 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import DjangoModelPermissions
 from rest_framework.response import Response
 
 from apps.collections import selectors as archive
+from archive_site.api import ModelPermissions
 
 from . import selectors, services
 from .models import CuratedItem, CuratedSet, ModelVersion, TrainingProgress, TrainingRun
-
-
-class ModelPermissions(DjangoModelPermissions):
-    """Reads need the view permission; an action may name the permissions it needs
-    (`action_permissions` on the viewset: a list, or a list per HTTP method) instead of
-    those of its HTTP method."""
-
-    perms_map = {**DjangoModelPermissions.perms_map, "GET": ["%(app_label)s.view_%(model_name)s"], "HEAD": ["%(app_label)s.view_%(model_name)s"]}
-
-    def has_permission(self, request, view):
-        required = getattr(view, "action_permissions", {}).get(getattr(view, "action", None))
-        if isinstance(required, dict):
-            required = required.get(request.method, required.get("GET"))
-        if required is not None:
-            return bool(request.user and request.user.is_authenticated and request.user.has_perms(required))
-        return super().has_permission(request, view)
 
 
 def _username(user) -> str | None:

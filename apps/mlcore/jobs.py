@@ -1,10 +1,6 @@
 """RQ entry points of the model app: they take ids and call services (STYLE.md)."""
 from __future__ import annotations
 
-from django.conf import settings
-
-from archive_site.periodic import PeriodicThread
-
 from . import services
 from .models import TrainingRun
 
@@ -19,17 +15,3 @@ def run_training(run_id: int) -> str:
     if training_run.status == TrainingRun.Status.FAILED:
         raise TrainingFailed(training_run.error)
     return training_run.status
-
-
-_reconciler: PeriodicThread | None = None
-
-
-def start_reconciler() -> PeriodicThread | None:
-    """Worker warm-up (settings.RQ_WORKER_WARMUP): re-queue or fail lost training runs every
-    MLCORE_TRAINING_RECONCILE_INTERVAL seconds (default 60; 0 turns it off) in a daemon thread."""
-    global _reconciler
-    interval = float(getattr(settings, "MLCORE_TRAINING_RECONCILE_INTERVAL", 60))
-    if interval > 0 and (_reconciler is None or not _reconciler.is_alive()):
-        _reconciler = PeriodicThread("training-reconciler", lambda: interval, services.training_runs_reconcile)
-        _reconciler.start()
-    return _reconciler

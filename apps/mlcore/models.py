@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from archive_site.jobrows import JobRowMixin
+from archive_site.jobrows import JobRow
 
 
 class ModelVersion(models.Model):
@@ -124,7 +124,7 @@ class CuratedItem(models.Model):
         return f"{self.kind}:{self.photograph_id if self.kind == self.Kind.PHOTOGRAPH else self.variant_id}"
 
 
-class TrainingRun(JobRowMixin, models.Model):
+class TrainingRun(JobRow):
     """Fine-tuning a base version on a frozen curated set: one job on the `training` queue.
 
     The row is the record: hyperparameters, progress (one TrainingProgress row per
@@ -132,43 +132,49 @@ class TrainingRun(JobRowMixin, models.Model):
     weights beside the base's, and the candidate ModelVersion it produced.
     """
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
-        CANCELLED = "cancelled", "Cancelled"
-
-    ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
-    FINISHED_STATUSES = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
+    JOB_FUNCTION = "apps.mlcore.jobs.run_training"
+    JOB_LABEL = "training run"
+    SETTINGS_PREFIX = "MLCORE_TRAINING"
+    queue_name = "training"
+    LOG_LINES = 200
 
     curated_set = models.ForeignKey(CuratedSet, on_delete=models.PROTECT, related_name="training_runs")
     base_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="training_runs")
     hyperparameters = models.JSONField(default=dict, help_text="Training settings of the run (fine-tuning defaults filled in).")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
     progress = models.JSONField(default=dict, blank=True, help_text="Latest: stage, epoch, step, losses, validation metrics, ETA.")
     log_tail = models.TextField(blank=True, help_text="The last lines of the run's log.")
-    error = models.TextField(blank=True)
     result_version = models.OneToOneField(ModelVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="training_run")
     evaluation = models.JSONField(default=dict, blank=True, help_text="Hold-out metrics of the new weights and of the base version, samples.")
     data_summary = models.JSONField(default=dict, blank=True, help_text="What the run trained and was evaluated on.")
     checkpoint_path = models.CharField(max_length=500, blank=True, help_text="Training checkpoint a re-run resumes from.")
-    cancel_requested = models.BooleanField(default=False)
-    job_id = models.CharField(max_length=100, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0, help_text="Runs started so far (a resumed run counts again).")
-    max_attempts = models.PositiveSmallIntegerField(default=3)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="training_runs")
     requested_at = models.DateTimeField(auto_now_add=True)
-    queued_at = models.DateTimeField(default=timezone.now)
-    started_at = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-requested_at", "-pk"]
 
     def __str__(self) -> str:
         return f"Training run #{self.pk} on {self.curated_set} ({self.status})"
+
+    def job_note(self, event: str, text: str) -> list[str]:
+        stage = {"started": "loading data", "requeued": "re-queued", "succeeded": "done"}.get(event, event)
+        self.progress = {**self.progress, "stage": stage, **({"attempt": self.attempts} if event == "started" else {})}
+        if text:
+            self.log(text)
+        return ["progress", "log_tail"]
+
+    def job_options(self) -> dict:
+        return {"description": f"Training run {self.pk}: fine-tune {self.base_version_id} on curated set {self.curated_set_id}"}
+
+    def log(self, text: str) -> None:
+        """Append a timestamped line to the log tail (its last LOG_LINES lines are kept)."""
+        lines = (self.log_tail.splitlines() if self.log_tail else []) + [log_line(text)]
+        self.log_tail = "\n".join(lines[-self.LOG_LINES:])
+
+
+def log_line(text: str) -> str:
+    """A line of a training run's log: the time, then `text`."""
+    return f"{timezone.now():%Y-%m-%d %H:%M:%S} {text}"
 
 
 class TrainingProgress(models.Model):

@@ -5,12 +5,13 @@ from __future__ import annotations
 import mimetypes
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
+
+from archive_site.portal import permission_required
 
 from . import selectors, services
 from .gan.evaluate import COLUMNS
@@ -36,8 +37,7 @@ def _comparison(candidate: dict, base: dict) -> list[dict]:
     return rows
 
 
-@login_required
-@permission_required("mlcore.view_trainingrun", raise_exception=True)
+@permission_required("mlcore.view_trainingrun")
 def model_versions(request):
     versions = list(selectors.model_version_list())
     cards = []
@@ -62,8 +62,7 @@ def model_versions(request):
 
 
 @require_POST
-@login_required
-@permission_required("mlcore.change_modelversion", raise_exception=True)
+@permission_required("mlcore.change_modelversion")
 def model_version_activate(request, pk: int):
     version = services.model_version_activate(model_version=get_object_or_404(ModelVersion, pk=pk), user=request.user)
     messages.success(request, f"{version} is now the active model: new colorizations use it.")
@@ -71,8 +70,7 @@ def model_version_activate(request, pk: int):
 
 
 @require_POST
-@login_required
-@permission_required("mlcore.change_modelversion", raise_exception=True)
+@permission_required("mlcore.change_modelversion")
 def model_version_retire(request, pk: int):
     version = get_object_or_404(ModelVersion, pk=pk)
     try:
@@ -84,8 +82,7 @@ def model_version_retire(request, pk: int):
     return redirect("mlcore:model-versions")
 
 
-@login_required
-@permission_required("mlcore.view_trainingrun", raise_exception=True)
+@permission_required("mlcore.view_trainingrun")
 def training_run_detail(request, pk: int):
     run = get_object_or_404(selectors.training_run_list(), pk=pk)
     evaluation = run.evaluation or {}
@@ -114,15 +111,13 @@ def _training_run_action(request, pk: int, service, done: str):
 
 
 @require_POST
-@login_required
-@permission_required("mlcore.change_trainingrun", raise_exception=True)
+@permission_required("mlcore.change_trainingrun")
 def training_run_cancel(request, pk: int):
     return _training_run_action(request, pk, services.training_run_cancel, "Cancel requested: the run stops within a few seconds.")
 
 
 @require_POST
-@login_required
-@permission_required("mlcore.change_trainingrun", raise_exception=True)
+@permission_required("mlcore.change_trainingrun")
 def training_run_rerun(request, pk: int):
     return _training_run_action(request, pk, services.training_run_rerun, "Queued again; the log says where it starts from.")
 
@@ -137,8 +132,7 @@ def _stream(field_file_or_name):
     return response
 
 
-@login_required
-@permission_required("mlcore.view_trainingrun", raise_exception=True)
+@permission_required("mlcore.view_trainingrun")
 def training_run_sample(request, pk: int, index: int, kind: str):
     """A hold-out picture written at evaluation time (original, grayscale, base or candidate)."""
     run = get_object_or_404(TrainingRun, pk=pk)
@@ -148,8 +142,7 @@ def training_run_sample(request, pk: int, index: int, kind: str):
     return _stream(samples[index]["images"][kind])
 
 
-@login_required
-@permission_required("mlcore.view_curatedset", raise_exception=True)
+@permission_required("mlcore.view_curatedset")
 def curated_item_thumbnail(request, pk: int):
     """The thumbnail of a curated item: its photograph's, or its variant's."""
     item = get_object_or_404(CuratedItem.objects.select_related("photograph", "variant"), pk=pk)

@@ -26,6 +26,11 @@ def env_int(name: str, default: int) -> int:
     return int(value) if value not in (None, "") else default
 
 
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value not in (None, "") else default
+
+
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
@@ -126,9 +131,7 @@ RQ_SHOW_ADMIN_LINK = True
 RQ_WORKER_CLASS = env("RQ_WORKER_CLASS", "archive_site.worker.ArchiveWorker")
 RQ_WORKER_WARMUP: list[str] = [
     "apps.mlcore.registry.warm_active@gpu",  # load the active model before the first colorization (gpu workers only)
-    "apps.colorize.jobs.start_reconciler",  # re-queue or fail lost colorization jobs every minute
-    "apps.mlcore.jobs.start_reconciler",  # resume or fail lost training runs
-    "apps.collections.jobs.start_reconciler",  # re-enqueue lost derivative and CSV import jobs
+    "archive_site.jobs.start_reconciler",  # re-queue or fail lost jobs of every kind (JOB_RECONCILE_INTERVAL)
 ]
 # Services enqueue explicitly inside transaction.on_commit (STYLE.md), so the queue itself
 # enqueues at once and returns the job.
@@ -190,6 +193,45 @@ IMPORT_ROOT = Path(env("IMPORT_ROOT", str(BASE_DIR / "var" / "import")))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
+# --- IIIF ---------------------------------------------------------------------------------
+# Rendered IIIF images (unset: MEDIA_ROOT/iiif-cache); the most pixels one response may hold.
+IIIF_CACHE_ROOT = env("IIIF_CACHE_ROOT")
+IIIF_MAX_AREA = env_int("IIIF_MAX_AREA", 100_000_000)
+
+# --- Job rows (archive_site.rqjobs) ---------------------------------------------------------
+# One reconcile thread per worker re-queues or fails every kind of job row whose job was
+# lost, every JOB_RECONCILE_INTERVAL seconds (0: off; `manage.py reconcile_jobs` does one pass).
+# Per kind (prefix COLORIZE_, MLCORE_TRAINING_, CSV_IMPORT_): ENQUEUE_GRACE, seconds a queued
+# row may lack its job (the enqueue follows the commit); HEARTBEAT_INTERVAL, seconds between
+# a running job's heartbeats; HEARTBEAT_STALE, seconds of silence after which its worker is
+# taken for dead.
+JOB_RECONCILE_INTERVAL = env_float("JOB_RECONCILE_INTERVAL", 60)
+# Transient database errors (a PostgreSQL restart) in a job's row writes are retried this
+# many times, waiting 1, 2, 4 … seconds, before they count against the attempt.
+JOB_DB_RETRY_DELAYS = [float(value) for value in env_list("JOB_DB_RETRY_DELAYS", "1,2,4,8,15")]
+
+COLORIZE_QUEUE = env("COLORIZE_QUEUE", "gpu")
+COLORIZE_MAX_VARIANTS = env_int("COLORIZE_MAX_VARIANTS", 16)  # one request's variants go through the network as one batch
+COLORIZE_MAX_BULK = env_int("COLORIZE_MAX_BULK", 500)  # photographs one bulk request (a collection, a search) may cover
+COLORIZE_ENQUEUE_GRACE = env_float("COLORIZE_ENQUEUE_GRACE", 30)
+COLORIZE_HEARTBEAT_INTERVAL = env_float("COLORIZE_HEARTBEAT_INTERVAL", 10)
+COLORIZE_HEARTBEAT_STALE = env_float("COLORIZE_HEARTBEAT_STALE", 120)
+
+# Working folders and checkpoints of training runs, shared by the workers that may resume
+# one (unset: MEDIA_ROOT/training-runs, following MEDIA_ROOT wherever it is set).
+MLCORE_TRAINING_DIR = env("MLCORE_TRAINING_DIR")
+MLCORE_TRAINING_MAX_ATTEMPTS = env_int("MLCORE_TRAINING_MAX_ATTEMPTS", 3)  # a resume is an attempt
+MLCORE_TRAINING_CACHE_MB = env_int("MLCORE_TRAINING_CACHE_MB", 2048)  # RAM for decoded training images
+MLCORE_TRAINING_ENQUEUE_GRACE = env_float("MLCORE_TRAINING_ENQUEUE_GRACE", 60)
+MLCORE_TRAINING_HEARTBEAT_INTERVAL = env_float("MLCORE_TRAINING_HEARTBEAT_INTERVAL", 10)
+MLCORE_TRAINING_HEARTBEAT_STALE = env_float("MLCORE_TRAINING_HEARTBEAT_STALE", 300)
+
+CSV_IMPORT_ENQUEUE_GRACE = env_float("CSV_IMPORT_ENQUEUE_GRACE", 300)
+CSV_IMPORT_HEARTBEAT_INTERVAL = env_float("CSV_IMPORT_HEARTBEAT_INTERVAL", 10)
+CSV_IMPORT_HEARTBEAT_STALE = env_float("CSV_IMPORT_HEARTBEAT_STALE", 300)
+# Photographs whose derivatives are still pending this long after ingest get their job again.
+DERIVATIVES_ENQUEUE_GRACE = env_float("DERIVATIVES_ENQUEUE_GRACE", 300)
+
 # --- Model ----------------------------------------------------------------------------------
 SHIPPED_MODEL_PATH = Path(env("SHIPPED_MODEL_PATH", str(BASE_DIR / "apps" / "mlcore" / "weights" / "default.pt")))
 MLCORE_DEVICE = env("MLCORE_DEVICE", "auto")
@@ -220,10 +262,9 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # Choice sets shared by several models get one schema name each.
     "ENUM_NAME_OVERRIDES": {
-        "JobStatusEnum": "apps.colorize.models.ColorizationRequest.Status",  # also TrainingRun.Status
+        "JobStatusEnum": "archive_site.jobrows.JobRow.Status",  # every job row: requests, training runs, CSV imports
         "ReviewStateEnum": "apps.colorize.models.Variant.ReviewState",
         "ModelVersionStatusEnum": "apps.mlcore.models.ModelVersion.Status",
-        "CsvImportStatusEnum": "apps.collections.models.CsvImport.Status",
     },
 }
 

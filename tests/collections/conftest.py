@@ -1,9 +1,8 @@
 from __future__ import annotations
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tests.collections.factories import CollectionFactory
+from tests.support.collections import CollectionFactory
 
 
 @pytest.fixture
@@ -23,6 +22,3 @@ def media_files(_media_root):
     """Every file under the test's media root (to prove that refused uploads leave nothing)."""
     return lambda: sorted(str(p.relative_to(_media_root)) for p in _media_root.rglob("*") if p.is_file())
 
-
-def upload(name: str, data: bytes, content_type: str = "application/octet-stream") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, data, content_type=content_type)

@@ -7,9 +7,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from apps.collections.models import Collection, MetadataChange, Photograph, RightsStatement
-from tests.collections import images
-from tests.collections.conftest import upload
-from tests.collections.factories import PhotographFactory
+from tests.support import images
+from tests.support.collections import PhotographFactory, upload
 
 pytestmark = pytest.mark.django_db
 INLINE = {"history-TOTAL_FORMS": "0", "history-INITIAL_FORMS": "0"}  # the read-only history inline
@@ -33,7 +32,10 @@ def test_admin_lists_searches_and_filters(admin_client, fonds):
 
 def test_admin_adds_through_ingest_and_refuses_bad_files(admin_client, fonds, media_files):
     data = images.jpeg_bytes(seed=21)
-    form = {"collection": fonds.pk, "identifier": "", "title": "From the admin", "subjects": "Ships, sailing|Tugs", "rights_uri": RightsStatement.CC0, "extra_metadata": "{}", **INLINE}
+    form = {
+        "collection": fonds.pk, "identifier": "", "title": "From the admin", "subjects": "Ships, sailing|Tugs",
+        "rights_uri": RightsStatement.CC0, "extra_metadata": "{}", **INLINE,
+    }
     response = admin_client.post("/admin/collections/photograph/add/", {**form, "upload": upload("adm-1.jpg", data)})
     assert response.status_code == 302, response.context["adminform"].form.errors
     photograph = Photograph.objects.get()

@@ -7,9 +7,8 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from apps.collections.models import Collection, MetadataChange, Photograph
-from tests.collections import images
-from tests.collections.conftest import upload
-from tests.collections.factories import CollectionFactory, PhotographFactory
+from tests.support import images
+from tests.support.collections import CollectionFactory, PhotographFactory, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -113,7 +112,8 @@ def test_edits_keep_history_visible_to_staff_only(fonds, archivist, viewer):
     photograph = PhotographFactory(collection=fonds, title="Old title", subjects=["Ships"], date="1920")
     client = client_for(archivist)
 
-    response = client.patch(f"/api/photographs/{photograph.pk}/", {"title": "New title", "subjects": ["Ships", "Tugs"], "date": "circa 1921", "creator": ""}, content_type="application/json")
+    edit = {"title": "New title", "subjects": ["Ships", "Tugs"], "date": "circa 1921", "creator": ""}
+    response = client.patch(f"/api/photographs/{photograph.pk}/", edit, content_type="application/json")
 
     assert response.status_code == 200, response.json()
     assert response.json()["date"] == "1921~"

@@ -50,7 +50,7 @@ def test_metadata_cleaning_normalises_and_names_every_bad_field():
 
 @pytest.mark.django_db
 def test_a_derivatives_failure_is_recorded(fonds):
-    from tests.collections.factories import PhotographFactory
+    from tests.support.collections import PhotographFactory
 
     photograph = PhotographFactory(collection=fonds)  # its master file does not exist
     with pytest.raises(FileNotFoundError):

@@ -8,7 +8,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from apps.collections import selectors, services
 from apps.collections.models import Photograph, RightsStatement
-from tests.collections.factories import CollectionFactory, PhotographFactory
+from tests.support.collections import CollectionFactory, PhotographFactory
 
 pytestmark = pytest.mark.django_db
 ANONYMOUS = AnonymousUser()

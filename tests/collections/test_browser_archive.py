@@ -23,8 +23,8 @@ from skimage import data as sample_images
 
 from apps.collections import services
 from apps.collections.models import Photograph
-from tests.collections import images
-from tests.collections.conftest import upload
+from tests.support import images
+from tests.support.collections import upload
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -122,7 +122,10 @@ def test_upload_by_drag_and_drop_then_search_and_deep_zoom(page, live_server, lo
     page.wait_for_url("**/search/?q=cameraman")
     assert page.locator(".results-count").inner_text().startswith("1 photograph")
     page.screenshot(path=str(screenshots / "search.png"), full_page=True)
-    with page.expect_response(lambda response: f"/iiif/3/photograph-{cameraman.pk}/" in response.url and response.url.endswith("/default.jpg") and "info.json" not in response.url) as tile:
+    def is_tile(response) -> bool:
+        return f"/iiif/3/photograph-{cameraman.pk}/" in response.url and response.url.endswith("/default.jpg") and "info.json" not in response.url
+
+    with page.expect_response(is_tile) as tile:
         page.get_by_role("link", name="Cameraman on the parade ground").first.click()
         page.wait_for_url(f"**/photographs/{cameraman.pk}/")
     assert tile.value.status == 200 and tile.value.headers["content-type"] == "image/jpeg"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -12,9 +13,8 @@ from django.test import Client
 
 from apps.collections import selectors, services
 from apps.collections.models import CsvImport, MetadataChange, Photograph, RightsStatement
-from tests.collections import images
-from tests.collections.conftest import upload
-from tests.collections.factories import CollectionFactory, PhotographFactory
+from tests.support import images
+from tests.support.collections import CollectionFactory, PhotographFactory, upload
 
 pytestmark = pytest.mark.django_db
 HEADER = ["dc:identifier", "dc:title", "dc:date", "dc:subject", "dc:rights", "collection", "file"]
@@ -221,7 +221,7 @@ def test_import_list_query_count_is_bounded(fonds, archivist, n, django_assert_m
 
 
 def test_imports_whose_job_was_lost_are_requeued_then_failed_and_foreground_ones_left_alone(fonds, archivist, rq_queues, rq_worker, django_capture_on_commit_callbacks):
-    from apps.collections.jobs import csv_imports_reconcile
+    from archive_site.rqjobs import reconcile_rows
 
     rows = [[f"L-{i}", f"Lost {i}", "1920", "", "", "harbour", f"{i}.png"] for i in range(3)]
     files = zip_bytes({f"{i}.png": images.png_bytes(12 + i, 10) for i in range(3)})
@@ -236,9 +236,9 @@ def test_imports_whose_job_was_lost_are_requeued_then_failed_and_foreground_ones
     foreground = services.csv_import_start(csv_file=upload("c.csv", csv_bytes(rows)), user=archivist, enqueue=False)
 
     with django_capture_on_commit_callbacks(execute=True):
-        actions = csv_imports_reconcile(grace_seconds=0)
-    assert [(pk, action) for pk, action, _ in actions] == [(lost.pk, "requeued")]
-    assert "no longer in Redis" in actions[0][2]
+        actions = reconcile_rows(CsvImport, grace_seconds=0)
+    assert [(action.row_id, action.action) for action in actions] == [(lost.pk, "requeued")]
+    assert "no longer in Redis" in actions[0].reason
     foreground.refresh_from_db()
     assert foreground.status == CsvImport.Status.QUEUED  # run by import_photos itself: never reconciled
 
@@ -250,9 +250,10 @@ def test_imports_whose_job_was_lost_are_requeued_then_failed_and_foreground_ones
     assert Photograph.objects.filter(identifier__startswith="L-").count() == 3
 
     # Lost again after its last attempt: failed, saying what to do.
-    CsvImport.objects.filter(pk=lost.pk).update(status=CsvImport.Status.RUNNING, attempts=CsvImport.MAX_ATTEMPTS)
+    long_ago = lost.finished_at - timedelta(hours=1)  # its worker died long ago (a running row with a fresh heartbeat is alive)
+    CsvImport.objects.filter(pk=lost.pk).update(status=CsvImport.Status.RUNNING, attempts=lost.max_attempts, heartbeat_at=long_ago)
     rq_queues["default"].fetch_job(lost.job_id).delete()
-    assert [(pk, action) for pk, action, _ in csv_imports_reconcile(grace_seconds=0)] == [(lost.pk, "failed")]
+    assert [(action.row_id, action.action) for action in reconcile_rows(CsvImport, grace_seconds=0)] == [(lost.pk, "failed")]
     lost.refresh_from_db()
     assert lost.status == CsvImport.Status.FAILED and lost.finished_at
-    assert lost.error_message.startswith(f"Failed after {CsvImport.MAX_ATTEMPTS} attempts") and "again" in lost.error_message
+    assert lost.error.startswith(f"Failed after {lost.max_attempts} attempts") and "again" in lost.error

@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import logging
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -53,7 +53,7 @@ def validator_image(monkeypatch, tmp_path) -> str:
         width=1000,
         height=1000,
         version="validator-test-image",
-        modified=datetime(2012, 7, 17, tzinfo=timezone.utc),
+        modified=datetime(2012, 7, 17, tzinfo=UTC),
         is_public=True,
     )
     monkeypatch.setitem(iiif_sources.IMAGE_SOURCES, VALIDATOR_IMAGE, lambda key, user: source if key == "" else None)

@@ -9,8 +9,8 @@ import pytest
 from PIL import Image
 
 from apps.collections import iiif_presentation, services
-from tests.collections import images
-from tests.collections.conftest import upload
+from tests.support import images
+from tests.support.collections import upload
 
 pytestmark = pytest.mark.django_db
 

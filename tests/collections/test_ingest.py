@@ -11,9 +11,8 @@ from PIL import Image
 from apps.collections import services
 from apps.collections.models import Photograph
 from apps.collections.services import IngestRefused
-
-from tests.collections import images
-from tests.collections.conftest import upload
+from tests.support import images
+from tests.support.collections import upload
 
 pytestmark = pytest.mark.django_db
 
@@ -175,13 +174,13 @@ def test_building_derivatives_is_idempotent_and_handles_16_bit(fonds):
 
 
 def test_derivatives_whose_job_vanished_are_reenqueued_by_reconcile(fonds, rq_queues, rq_worker, django_capture_on_commit_callbacks):
-    from apps.collections.jobs import derivatives_reconcile
+    from apps.collections.services import derivatives_reconcile
 
     with django_capture_on_commit_callbacks(execute=True):
         photograph = ingest(fonds, "lost.jpg", images.jpeg_bytes(300, 200, seed=9))
     rq_queues["default"].empty()  # Redis lost the job
     assert derivatives_reconcile(grace_seconds=3600) == []  # still within its grace period
-    assert derivatives_reconcile(grace_seconds=0) == [photograph.pk]
+    assert [action.row_id for action in derivatives_reconcile(grace_seconds=0)] == [photograph.pk]
     assert derivatives_reconcile(grace_seconds=0) == []  # queued again: left alone
     rq_worker()
     photograph.refresh_from_db()

@@ -10,9 +10,8 @@ from django.urls import reverse
 
 from apps.collections import services
 from apps.collections.models import CsvImport, MetadataChange, Photograph
-from tests.collections import images
-from tests.collections.conftest import upload
-from tests.collections.factories import CollectionFactory, PhotographFactory
+from tests.support import images
+from tests.support.collections import CollectionFactory, PhotographFactory, upload
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,8 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from apps.collections import services
-from tests.collections import images
-from tests.collections.conftest import upload
-from tests.collections.factories import CollectionFactory
+from tests.support import images
+from tests.support.collections import CollectionFactory, upload
 
 pytestmark = pytest.mark.django_db
 

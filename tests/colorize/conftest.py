@@ -1,36 +1,15 @@
-"""Fixtures for the colorist's workflow: a tiny registered model, real ingested photographs,
-API clients per role, and a real `manage.py rqworker` subprocess on the test queues."""
+"""Fixtures for the colorist's workflow: a tiny registered model, ingested photographs, and
+a real `manage.py rqworker` subprocess on the test queues."""
 from __future__ import annotations
 
-import importlib
-import io
 from pathlib import Path
 
 import pytest
 
-from tests.colorize.helpers import WorkerProcess, colour_scan, grey_scan, register_tiny_model
-
-ROLE_MIGRATIONS = (
-    ("collections", "apps.collections.migrations.0003_roles"),
-    ("mlcore", "apps.mlcore.migrations.0002_roles"),
-    ("colorize", "apps.colorize.migrations.0002_roles"),
-)
-
-
-@pytest.fixture(autouse=True)
-def _roles(request):
-    """Transactional tests flush every table, groups included: put the roles back first."""
-    marker = request.node.get_closest_marker("django_db")
-    transactional = marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
-    if not transactional and "transactional_db" not in request.fixturenames:
-        return
-    from django.apps import apps
-
-    from archive_site.roles import grant
-
-    request.getfixturevalue("transactional_db")
-    for label, module in ROLE_MIGRATIONS:
-        grant(apps, label, importlib.import_module(module).ROLE_PERMISSIONS)
+from tests.support.collections import CollectionFactory
+from tests.support.images import colour_scan
+from tests.support.mlcore import register_tiny_model
+from tests.support.workers import WorkerProcess
 
 
 @pytest.fixture
@@ -39,31 +18,8 @@ def tiny_model(db, tmp_path):
 
 
 @pytest.fixture
-def collection(db):
-    from apps.collections import services
-
-    return services.collection_create(title="Harbour Board", slug="harbour", is_published=True, user=None)
-
-
-@pytest.fixture
 def hidden_collection(db):
-    from apps.collections import services
-
-    return services.collection_create(title="Unsorted donations", slug="unsorted", is_published=False, user=None)
-
-
-@pytest.fixture
-def ingest(archivist):
-    """ingest(collection, identifier, data=None) -> Photograph, through the archive's own service."""
-    from apps.collections import services
-
-    def make(collection, identifier: str, data: bytes | None = None):
-        data = data if data is not None else grey_scan(seed=sum(map(ord, identifier)))
-        return services.photograph_ingest(
-            collection=collection, file=io.BytesIO(data), filename=f"{identifier}.jpg", metadata={"identifier": identifier}, user=archivist,
-        ).photograph
-
-    return make
+    return CollectionFactory(title="Unsorted donations", slug="unsorted", is_published=False)
 
 
 @pytest.fixture
@@ -83,20 +39,6 @@ def media_files(_media_root):
 
 
 @pytest.fixture
-def api(db):
-    """api(user) -> a DRF test client logged in as `user` (None: anonymous)."""
-    from rest_framework.test import APIClient
-
-    def make(user=None):
-        api_client = APIClient()
-        if user is not None:
-            api_client.force_authenticate(user)
-        return api_client
-
-    return make
-
-
-@pytest.fixture
 def worker_process(transactional_db, rq_queues, _media_root):
     """worker_process(**env) -> a started WorkerProcess; stopped (or killed) after the test."""
     started: list[WorkerProcess] = []
@@ -109,7 +51,6 @@ def worker_process(transactional_db, rq_queues, _media_root):
     yield start
     for worker in started:
         worker.stop()
-
 
 
 @pytest.fixture

@@ -136,7 +136,7 @@ def test_review_and_annotations_through_the_api(tiny_model, photograph, colorist
 
 def test_the_review_queue_filters_by_collection_and_model_version(tmp_path, tiny_model, collection, hidden_collection, ingest, colorist, api, colorize):
     from apps.colorize import services
-    from tests.colorize.helpers import register_tiny_model
+    from tests.support.mlcore import register_tiny_model
 
     here = colorize(ingest(collection, "A-1"), [1, 2])
     there = colorize(ingest(hidden_collection, "B-1"), [3])

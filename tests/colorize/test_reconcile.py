@@ -6,12 +6,16 @@ from django.core.management import call_command
 from django.utils import timezone
 from rq.job import JobStatus
 
-from apps.colorize import jobs, services
+from apps.colorize import services
 from apps.colorize.models import ColorizationRequest
-from archive_site import rqjobs
-from tests.colorize.helpers import wait_for
+from archive_site import jobs, rqjobs
+from tests.support.workers import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def reconcile_requests(*, grace_seconds):
+    return rqjobs.reconcile_rows(ColorizationRequest, grace_seconds=grace_seconds)
 
 
 def test_a_request_whose_job_vanished_from_redis_is_requeued_and_then_runs(tiny_model, photograph, colorist, rq_queues, rq_worker, capsys):
@@ -42,10 +46,10 @@ def test_a_failed_enqueue_after_commit_is_caught_after_the_grace_period(tiny_mod
     request = services.colorization_request_create(photograph=photograph, user=colorist, seeds=[1])  # committed, enqueue failed
     monkeypatch.undo()
 
-    assert services.colorization_requests_reconcile(grace_seconds=300) == []  # the enqueue might still be on its way
+    assert reconcile_requests(grace_seconds=300) == []  # the enqueue might still be on its way
     ColorizationRequest.objects.filter(pk=request.pk).update(queued_at=timezone.now() - timezone.timedelta(seconds=301))
-    [action] = services.colorization_requests_reconcile(grace_seconds=300)
-    assert (action.request_id, action.action) == (request.pk, "requeued")
+    [action] = reconcile_requests(grace_seconds=300)
+    assert (action.row_id, action.action) == (request.pk, "requeued")
     rq_worker()
     request.refresh_from_db()
     assert request.status == "succeeded"
@@ -56,7 +60,7 @@ def test_a_lost_request_without_attempts_left_fails_with_the_reason(tiny_model, 
     ColorizationRequest.objects.filter(pk=request.pk).update(status="running", attempts=2, started_at=timezone.now())
     rq_queues["gpu"].fetch_job(request.job_id).delete()
 
-    [action] = services.colorization_requests_reconcile(grace_seconds=0)
+    [action] = reconcile_requests(grace_seconds=0)
     request.refresh_from_db()
     assert action.action == "failed"
     assert request.status == "failed" and request.finished_at
@@ -71,7 +75,7 @@ def test_a_running_request_whose_worker_stopped_heartbeating_is_requeued(tiny_mo
     job.set_status(JobStatus.STARTED)
     ColorizationRequest.objects.filter(pk=request.pk).update(status="running", attempts=1, started_at=timezone.now())
 
-    [action] = services.colorization_requests_reconcile(grace_seconds=0)
+    [action] = reconcile_requests(grace_seconds=0)
     assert action.action == "requeued" and "ghost-worker stopped sending heartbeats" in action.reason
     job = rq_queues["gpu"].fetch_job(request.job_id)
     assert job.get_status() == JobStatus.QUEUED and job.worker_name in (None, "")
@@ -80,22 +84,22 @@ def test_a_running_request_whose_worker_stopped_heartbeating_is_requeued(tiny_mo
 
 def test_healthy_requests_are_left_alone(tiny_model, photograph, colorist, rq_worker):
     queued = services.colorization_request_create(photograph=photograph, user=colorist, seeds=[1])
-    assert services.colorization_requests_reconcile(grace_seconds=0) == []
+    assert reconcile_requests(grace_seconds=0) == []
     rq_worker()
     queued.refresh_from_db()
     assert queued.status == "succeeded"
-    assert services.colorization_requests_reconcile(grace_seconds=0) == []
+    assert reconcile_requests(grace_seconds=0) == []
 
 
 def test_a_worker_killed_mid_job_leaves_the_request_recoverable(tiny_model, photograph, colorist, worker_process, rq_worker, media_files):
     request = services.colorization_request_create(photograph=photograph, user=colorist, seeds=[5, 6])
-    worker = worker_process(COLORIZE_TEST_JOB_DELAY="60")
+    worker = worker_process(TEST_WORKER_WARMUP="tests.support.slow_jobs.slow_colorizations", TEST_JOB_DELAY="60")
     wait_for(lambda: ColorizationRequest.objects.filter(pk=request.pk, status="running").exists(), timeout=150, message=lambda: f"the worker to start the job\n{worker.output()}")
     worker.kill()  # SIGKILL: no cleanup, no failure handler, nothing recorded
 
     request.refresh_from_db()
     assert request.status == "running" and request.attempts == 1
-    [action] = services.colorization_requests_reconcile(grace_seconds=0)
+    [action] = reconcile_requests(grace_seconds=0)
     assert action.action == "requeued" and "is no longer running" in action.reason
     request.refresh_from_db()
     assert request.status == "queued" and "Re-queued after attempt 1" in request.error
@@ -108,7 +112,7 @@ def test_a_worker_killed_mid_job_leaves_the_request_recoverable(tiny_model, phot
 
 
 def test_workers_reconcile_periodically_in_the_background(tiny_model, photograph, colorist, rq_queues, settings):
-    settings.COLORIZE_RECONCILE_INTERVAL = 0.2
+    settings.JOB_RECONCILE_INTERVAL = 0.2
     settings.COLORIZE_ENQUEUE_GRACE = 0
     request = services.colorization_request_create(photograph=photograph, user=colorist, seeds=[1])
     rq_queues["gpu"].fetch_job(request.job_id).delete()

@@ -10,8 +10,8 @@ from apps.colorize import services
 from apps.colorize.models import ColorizationRequest, Variant
 from apps.mlcore import registry
 from apps.mlcore.colorizing import read_provenance
-
-from tests.colorize.helpers import pixels, register_tiny_model
+from tests.support.images import pixels
+from tests.support.mlcore import register_tiny_model
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

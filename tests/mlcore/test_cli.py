@@ -3,19 +3,12 @@ import io
 import json
 
 import pytest
-import torch
 from PIL import Image
 
 from apps.mlcore.gan import cli
 from apps.mlcore.gan.provenance import read_provenance
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_colorize_command_writes_variants_with_provenance(tiny_checkpoint, make_rgb, tmp_path, capsys):

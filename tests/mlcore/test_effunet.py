@@ -15,12 +15,7 @@ from apps.mlcore.gan.networks import GeneratorConfig, UNetGenerator
 SMALL = EffUNetConfig(decoder_widths=(16, 12, 8, 8, 4), noise_channels=2)
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

@@ -13,18 +13,11 @@ from apps.mlcore.gan.inference import Colorizer
 from apps.mlcore.gan.networks import DiscriminatorConfig, GeneratorConfig
 from apps.mlcore.gan.train import TrainConfig, Trainer
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 GEN = GeneratorConfig(base_filters=8, depth=3, max_filters=32, noise_levels=2, dropout=0.0)
 DISC = DiscriminatorConfig(base_filters=8, layers=2)
 BASE = TrainConfig(batch_size=2, crop_size=32, device="cpu", checkpoint_every=0, sample_every=0, lr_g=5e-3, lr_d=5e-3)
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    # Two OpenMP threads on a busy 2-core machine are slower than one; the tests measure behaviour, not speed.
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
 
 
 @pytest.fixture

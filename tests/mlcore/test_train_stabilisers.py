@@ -17,12 +17,7 @@ DISC = DiscriminatorConfig(base_filters=8, layers=2)
 BASE = TrainConfig(batch_size=2, crop_size=32, device="cpu", checkpoint_every=0, sample_every=0, lr_g=5e-3, lr_d=5e-3)
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture

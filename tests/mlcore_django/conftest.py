@@ -2,88 +2,21 @@
 variant made through the archive's and the colorist's own services, tiny hyperparameters."""
 from __future__ import annotations
 
-import importlib
-import io
-
 import pytest
 
-from tests.colorize.helpers import colour_scan, grey_scan, register_tiny_model
-
-ROLE_MIGRATIONS = (
-    ("collections", "apps.collections.migrations.0003_roles"),
-    ("mlcore", "apps.mlcore.migrations.0002_roles"),
-    ("colorize", "apps.colorize.migrations.0002_roles"),
-    ("mlcore", "apps.mlcore.migrations.0004_training_roles"),
-)
-
-# Small enough for a few seconds on two cores; the tests are about the workflow, not quality.
-TINY_HYPERPARAMETERS = {
-    "epochs": 3,
-    "batch_size": 2,
-    "crop_size": 32,
-    "lr_g": 1e-3,
-    "lr_d": 1e-3,
-    "checkpoint_every": 1,
-    "discriminator": {"base_filters": 8, "layers": 2},
-    "eval_seeds": [0, 1],
-    "eval_working_size": 32,
-    "eval_max_side": 96,
-    "samples": 2,
-}
+from tests.support.images import colour_scan, grey_scan
+from tests.support.mlcore import TINY_HYPERPARAMETERS, register_tiny_model
 
 
 @pytest.fixture(autouse=True)
-def _roles(request):
-    """Transactional tests flush every table, groups included: put the roles back first."""
-    marker = request.node.get_closest_marker("django_db")
-    transactional = marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
-    if not transactional and "transactional_db" not in request.fixturenames and "live_server" not in request.fixturenames:
-        return
-    from django.apps import apps
-
-    from archive_site.roles import grant
-
-    request.getfixturevalue("transactional_db")
-    for label, module in ROLE_MIGRATIONS:
-        grant(apps, label, importlib.import_module(module).ROLE_PERMISSIONS)
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    # Two OpenMP threads on a busy 2-core machine are slower than one for these tiny networks.
-    import torch
-
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+def _one_thread(one_torch_thread):
+    """Every retraining test trains tiny networks on one thread."""
 
 
 @pytest.fixture
 def base_model(db, tmp_path):
     """The active version a run fine-tunes: a tiny generator (GeneratorConfig base 4, depth 3)."""
     return register_tiny_model(tmp_path / "base.pt", version="1.0.0")
-
-
-@pytest.fixture
-def collection(db):
-    from apps.collections import services
-
-    return services.collection_create(title="Harbour Board", slug="harbour", is_published=True, user=None)
-
-
-@pytest.fixture
-def ingest(archivist, rq_queues):
-    """ingest(collection, identifier, data) -> Photograph, through the archive's own service
-    (the queues are emptied before, so its derivatives job waits for the test's worker)."""
-    from apps.collections import services
-
-    def make(collection, identifier: str, data: bytes):
-        return services.photograph_ingest(
-            collection=collection, file=io.BytesIO(data), filename=f"{identifier}.jpg", metadata={"identifier": identifier}, user=archivist,
-        ).photograph
-
-    return make
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from apps.mlcore.services import (
     curated_set_update,
     split_keys,
 )
-from tests.colorize.helpers import colour_scan, grey_scan
+from tests.support.images import colour_scan, grey_scan
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,8 @@ import pytest
 from playwright.sync_api import expect
 
 from apps.mlcore.models import ModelVersion, TrainingRun
-from apps.mlcore.services import training_run_create, training_run_execute
+from apps.mlcore.services import training_execute, training_run_create, training_run_execute
+from tests.support.slow_jobs import slow_trainer
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -22,7 +23,7 @@ def execute_in_thread(run_id: int) -> None:
 
 
 def test_curator_watches_the_run_and_activates_the_candidate(page, live_server, login, curator, colour_set, base_model, tiny_hyperparameters, monkeypatch):
-    monkeypatch.setenv("MLCORE_TRAINING_TEST_STEP_DELAY", "0.4")
+    monkeypatch.setattr(training_execute, "Trainer", slow_trainer(0.4))
     run = training_run_create(curated_set=colour_set, user=curator, hyperparameters={**tiny_hyperparameters, "epochs": 12}, enqueue=False)
     login(page, live_server, curator, next_url=f"/models/runs/{run.pk}/")
     status = page.locator('[data-field="status"]')

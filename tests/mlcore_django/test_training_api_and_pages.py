@@ -25,7 +25,9 @@ def test_api_builds_a_set_and_starts_a_run_answering_202_with_the_run_to_poll(cu
     assert added.status_code == 200
     body = added.json()
     assert len(body["added"]) == 4
-    assert body["refused"] == [{"item": f"photograph #{grey_photograph.pk} HB-G1", "reason": "it is grayscale: it teaches nothing about colour (add its approved colorization instead)"}]
+    assert body["refused"] == [
+        {"item": f"photograph #{grey_photograph.pk} HB-G1", "reason": "it is grayscale: it teaches nothing about colour (add its approved colorization instead)"},
+    ]
     listed = api(curator).get(f"/api/curated-sets/{set_id}/")
     assert listed.json()["item_count"] == 4 and listed.json()["usable_count"] == 4 and listed.json()["status"] == "draft"
 

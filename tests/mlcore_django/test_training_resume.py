@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from apps.mlcore.models import TrainingProgress
-from apps.mlcore.services import training_run_create, training_runs_reconcile
-from archive_site.rqjobs import JOB_GONE
-from tests.colorize.helpers import ROOT, WorkerProcess, wait_for
+from apps.mlcore.models import TrainingProgress, TrainingRun
+from apps.mlcore.services import training_run_create
+from archive_site.rqjobs import JOB_GONE, ReconcileAction, reconcile_rows
+from tests.support.workers import ROOT, WorkerProcess, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -23,7 +23,7 @@ def training_worker(_media_root, rq_queues):
     down so the test can kill it mid-run."""
     from django.conf import settings
 
-    worker = WorkerProcess(Path(_media_root), {"MLCORE_TRAINING_TEST_STEP_DELAY": "0.25", "OMP_NUM_THREADS": "1"})
+    worker = WorkerProcess(Path(_media_root), {"TEST_WORKER_WARMUP": "tests.support.slow_jobs.slow_training_steps", "TEST_STEP_DELAY": "0.25", "OMP_NUM_THREADS": "1"})
     worker.argv = [sys.executable, str(ROOT / "manage.py"), "rqworker", settings.RQ_QUEUE_PREFIX + "training", "--worker-class", settings.RQ_WORKER_CLASS]
     yield worker
     worker.stop()
@@ -41,9 +41,9 @@ def test_a_killed_run_resumes_from_its_last_checkpoint_not_from_zero(colour_set,
     assert Path(run.checkpoint_path).exists()
 
     # Reconcile sees the worker is gone and queues the run again; it resumes from its checkpoint.
-    actions = training_runs_reconcile(grace_seconds=0)
-    assert [(run_id, action) for run_id, action, _ in actions] == [(run.pk, "requeued")]
-    assert "no longer running" in actions[0][2]
+    actions = reconcile_rows(TrainingRun, grace_seconds=0)
+    assert [(action.row_id, action.action) for action in actions] == [(run.pk, "requeued")]
+    assert "no longer running" in actions[0].reason
     rq_worker()
 
     run.refresh_from_db()
@@ -65,9 +65,9 @@ def test_a_killed_run_resumes_from_its_last_checkpoint_not_from_zero(colour_set,
 def test_a_queued_run_whose_job_vanished_is_queued_again(colour_set, curator, tiny_hyperparameters, rq_queues):
     run = training_run_create(curated_set=colour_set, user=curator, hyperparameters=tiny_hyperparameters)
     rq_queues["training"].fetch_job(run.job_id).delete()  # Redis lost it
-    assert training_runs_reconcile(grace_seconds=3600) == []  # still within its grace period
-    actions = training_runs_reconcile(grace_seconds=0)
-    assert actions == [(run.pk, "requeued", JOB_GONE)]
+    assert reconcile_rows(TrainingRun, grace_seconds=3600) == []  # still within its grace period
+    actions = reconcile_rows(TrainingRun, grace_seconds=0)
+    assert actions == [ReconcileAction("training run", run.pk, "requeued", JOB_GONE)]
     run.refresh_from_db()
     assert run.status == "queued" and "re-queued" in run.log_tail
     assert rq_queues["training"].fetch_job(run.job_id) is not None
@@ -88,9 +88,9 @@ def test_a_failed_run_is_re_run_from_its_checkpoint_through_the_api(colour_set, 
     wait_for(lambda: TrainingProgress.objects.filter(training_run=run, step__gte=3).exists(), timeout=120, message=f"three steps\n{training_worker.output()}")
     os.kill(training_worker.process.pid, signal.SIGKILL)
     training_worker.process.wait(10)
-    [(_, action, _)] = training_runs_reconcile(grace_seconds=0)
+    [action] = reconcile_rows(TrainingRun, grace_seconds=0)
     run.refresh_from_db()
-    assert action == "failed" and run.status == "failed" and Path(run.checkpoint_path).is_file()
+    assert action.action == "failed" and run.status == "failed" and Path(run.checkpoint_path).is_file()
     killed_at = run.progress["step"]
 
     client = Client()

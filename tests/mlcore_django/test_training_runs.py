@@ -12,10 +12,12 @@ from apps.mlcore.models import ModelVersion, TrainingProgress, TrainingRun
 from apps.mlcore.services import (
     curated_set_add_items,
     curated_set_create,
+    training_execute,
     training_run_cancel,
     training_run_create,
     training_run_execute,
 )
+from tests.support.slow_jobs import slow_trainer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -90,12 +92,12 @@ def test_a_set_with_no_usable_item_is_refused_before_anything_is_queued(curator,
 
 
 def test_cancel_stops_a_running_run_which_says_so(curated_set, curator, tiny_hyperparameters, monkeypatch):
-    monkeypatch.setenv("MLCORE_TRAINING_TEST_STEP_DELAY", "0.2")
+    monkeypatch.setattr(training_execute, "Trainer", slow_trainer(0.2))
     run = training_run_create(curated_set=curated_set, user=curator, hyperparameters={**tiny_hyperparameters, "epochs": 200})
     worker = threading.Thread(target=execute_in_thread, args=(run.pk,))
     worker.start()
     try:
-        from tests.colorize.helpers import wait_for
+        from tests.support.workers import wait_for
 
         wait_for(lambda: TrainingProgress.objects.filter(training_run=run).exists(), timeout=60, message="a first epoch")
         training_run_cancel(training_run=run, user=curator)

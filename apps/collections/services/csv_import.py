@@ -22,19 +22,29 @@ import logging
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import IO, Any, Callable
+from typing import IO, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
-from django.utils import timezone
+
+from archive_site.rqjobs import attempt_start, job_enqueue_on_commit
 
 from ..models import Collection, CsvImport, MetadataChange, Photograph
+from ..selectors import collection_visible_to
 from .csv_columns import (
-    ALIASES, COLLECTION_COLUMN, DC_COLUMNS, FIELD_COLUMNS, FILE_COLUMN, READ_ONLY_COLUMNS, SafeWriter, spreadsheet_unescape,
+    ALIASES,
+    COLLECTION_COLUMN,
+    DC_COLUMNS,
+    FIELD_COLUMNS,
+    FILE_COLUMN,
+    READ_ONLY_COLUMNS,
+    SafeWriter,
+    spreadsheet_unescape,
 )
 from .ingest import IngestRefused, photograph_ingest, photograph_ingest_check
 from .metadata import photograph_metadata_clean, photograph_metadata_diff
@@ -189,8 +199,6 @@ class _FileSource:
 
 class _Importer:
     def __init__(self, *, parsed: _ParsedCsv, collection: Collection | None, user, files: _FileSource, dry_run: bool):
-        from ..selectors import collection_visible_to
-
         self.parsed, self.default_collection, self.user, self.files, self.dry_run = parsed, collection, user, files, dry_run
         slugs = {cells.get(COLLECTION_COLUMN, "").strip() for _, cells in parsed.rows} - {""}
         self.collections = {c.slug: c for c in collection_visible_to(user).filter(slug__in=slugs)}
@@ -308,6 +316,7 @@ def csv_import_start(*, csv_file, zip_file=None, collection: Collection | None =
         raise ValidationError({"zip_file": "The ZIP file cannot be read."})
     csv_import = CsvImport(
         collection=collection, total_rows=len(parsed.rows),
+        max_attempts=1 + settings.RQ_QUEUE_SETTINGS[CsvImport.queue_name]["retries"],
         created_by=user if getattr(user, "is_authenticated", False) else None,
     )
     csv_import.csv_file.save(Path(getattr(csv_file, "name", "") or "import.csv").name, _as_file(csv_file), save=False)
@@ -317,11 +326,9 @@ def csv_import_start(*, csv_file, zip_file=None, collection: Collection | None =
     if enqueue:
         # The job id is on the row before the enqueue, so reconcile also finds an import
         # whose enqueue failed after commit.
-        from ..jobs import csv_import_job_id, enqueue_csv_import
-
-        csv_import.job_id = csv_import_job_id(csv_import.pk)
+        csv_import.job_id = f"csv-import-{csv_import.pk}"
         csv_import.save(update_fields=["job_id"])
-        transaction.on_commit(lambda: enqueue_csv_import(csv_import.pk), robust=True)
+        job_enqueue_on_commit(csv_import)
     return csv_import
 
 
@@ -331,25 +338,22 @@ def _as_file(handle) -> File:
 
 
 def csv_import_run(*, csv_import_id: int, progress: Progress | None = None, file_root: Path | None = None) -> CsvImport:
-    """Run a queued import (the job calls this). Idempotent: a finished import is returned
-    as it is; a run interrupted midway can run again (rows done become "unchanged")."""
-    with transaction.atomic():
-        csv_import = CsvImport.objects.select_for_update().get(pk=csv_import_id)
-        if csv_import.status in (CsvImport.Status.SUCCEEDED, CsvImport.Status.FAILED):
-            return csv_import
-        csv_import.status = CsvImport.Status.RUNNING
-        csv_import.started_at = timezone.now()
-        csv_import.attempts += 1
-        csv_import.save(update_fields=["status", "started_at", "attempts"])
+    """Run a queued import (the job calls this, or `import_photos` in the foreground).
+    Idempotent: a finished import is returned as it is; a run interrupted midway can run
+    again (rows done become "unchanged")."""
+    started = attempt_start(CsvImport, csv_import_id)
+    if started is None:
+        return CsvImport.objects.get(pk=csv_import_id)
+    csv_import, attempt = started
 
     def record_progress(done: int, total: int) -> None:
         if done % 10 == 0 or done == total:
-            CsvImport.objects.filter(pk=csv_import.pk).update(processed_rows=done, total_rows=total)
+            attempt.update(processed_rows=done, total_rows=total)
         if progress:
             progress(done, total)
 
     try:
-        with csv_import.csv_file.open("rb") as csv_handle:
+        with attempt.heartbeating(), csv_import.csv_file.open("rb") as csv_handle:
             zip_handle = csv_import.zip_file.open("rb") if csv_import.zip_file else None
             try:
                 report = _execute(
@@ -360,24 +364,19 @@ def csv_import_run(*, csv_import_id: int, progress: Progress | None = None, file
                 if zip_handle is not None:
                     zip_handle.close()
     except ValidationError as exc:
-        return _finish(csv_import, status=CsvImport.Status.FAILED, error_message=" ".join(exc.messages))
+        attempt.end(CsvImport.Status.FAILED, error=" ".join(exc.messages))
+        return CsvImport.objects.get(pk=csv_import_id)
     except Exception as exc:
-        _finish(csv_import, status=CsvImport.Status.FAILED, error_message=f"Unexpected error: {exc}")
+        attempt.end(CsvImport.Status.FAILED, error=f"Unexpected error: {exc}")
         raise
     counts = report.counts
-    return _finish(
-        csv_import, status=CsvImport.Status.SUCCEEDED, report=report.as_dict(), total_rows=len(report.rows),
+    finished = attempt.end(
+        CsvImport.Status.SUCCEEDED, report=report.as_dict(), total_rows=len(report.rows),
         processed_rows=len(report.rows), created_count=counts[CREATE], updated_count=counts[UPDATE],
         unchanged_count=counts[UNCHANGED], error_count=counts[ERROR],
     )
-
-
-def _finish(csv_import: CsvImport, **fields) -> CsvImport:
-    fields["finished_at"] = timezone.now()
-    for name, value in fields.items():
-        setattr(csv_import, name, value)
-    csv_import.save(update_fields=list(fields))
-    return csv_import
+    # The report as built (a row read back would have jsonb's key order), unless this attempt lost the row.
+    return finished or CsvImport.objects.get(pk=csv_import_id)
 
 
 def csv_report_write(*, report: dict[str, Any], out: IO[str]) -> None:

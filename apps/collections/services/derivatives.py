@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import io
 import logging
+from datetime import timedelta
 
 import numpy as np
+from django.conf import settings
 from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
 from PIL import Image, ImageCms, ImageOps
+from rq import Retry
+
+from archive_site.rqjobs import LIVE_JOB_STATES, ReconcileAction, db_retrying, enqueue_replacing, fetch_job
 
 from ..models import Photograph
 
@@ -66,7 +73,7 @@ def photograph_build_derivatives(*, photograph_id: int) -> Photograph | None:
     """Build (or rebuild when missing) the display copy and thumbnail. Idempotent: a
     photograph whose derivatives are ready and present is left alone. Records failure on
     the row and re-raises so the queue can retry. None when the photograph is gone."""
-    photograph = Photograph.objects.filter(pk=photograph_id).first()
+    photograph = db_retrying(Photograph.objects.filter(pk=photograph_id).first, what=f"photograph {photograph_id}")
     if photograph is None:
         return None
     storage = photograph.master.storage
@@ -92,15 +99,58 @@ def photograph_build_derivatives(*, photograph_id: int) -> Photograph | None:
         display_name = storage.save(f"derivatives/{photograph.pk}/display.jpg", _jpeg(display, 85))
         thumbnail_name = storage.save(f"derivatives/{photograph.pk}/thumbnail.jpg", _jpeg(thumbnail, 80))
     except Exception as exc:
-        Photograph.objects.filter(pk=photograph.pk).update(derivatives_status=Photograph.DerivativesStatus.FAILED, derivatives_error=str(exc)[:2000])
+        error = str(exc)[:2000]
+        db_retrying(lambda: Photograph.objects.filter(pk=photograph.pk).update(
+            derivatives_status=Photograph.DerivativesStatus.FAILED, derivatives_error=error), what=f"photograph {photograph_id}")
         raise
     # update(), not save(): a metadata edit committed meanwhile must not be overwritten.
-    Photograph.objects.filter(pk=photograph.pk).update(
+    db_retrying(lambda: Photograph.objects.filter(pk=photograph.pk).update(
         display=display_name, thumbnail=thumbnail_name,
         derivatives_status=Photograph.DerivativesStatus.READY, derivatives_error="",
-    )
+    ), what=f"photograph {photograph_id}")
     for name in old:
         if name not in (display_name, thumbnail_name):
             storage.delete(name)
     photograph.refresh_from_db()
     return photograph
+
+
+def derivatives_enqueue(*, photograph_id: int) -> None:
+    """Put the photograph's derivatives job on the `default` queue (replacing a finished one).
+    A failure to reach Redis is logged: `derivatives_reconcile` enqueues it again."""
+    retries = settings.RQ_QUEUE_SETTINGS["default"]["retries"]
+    try:
+        enqueue_replacing("default", "apps.collections.jobs.build_derivatives", photograph_id,
+                          job_id=f"derivatives-{photograph_id}", retry=Retry(max=retries) if retries else None)
+    except Exception:
+        logger.exception("photograph %s: enqueueing its derivatives failed; reconcile_jobs will retry", photograph_id)
+
+
+def derivatives_enqueue_on_commit(*, photograph_ids: list[int]) -> None:
+    transaction.on_commit(lambda: [derivatives_enqueue(photograph_id=pk) for pk in photograph_ids], robust=True)
+
+
+def photographs_rebuild_derivatives(*, photograph_ids: list[int]) -> int:
+    """Build the derivatives of these photographs again (their job is enqueued on commit);
+    returns how many were queued."""
+    with transaction.atomic():
+        count = Photograph.objects.filter(pk__in=photograph_ids).update(derivatives_status=Photograph.DerivativesStatus.PENDING)
+        derivatives_enqueue_on_commit(photograph_ids=list(photograph_ids))
+    return count
+
+
+def derivatives_reconcile(*, grace_seconds: float | None = None) -> list[ReconcileAction]:
+    """Re-enqueue the derivatives of photographs still pending `grace_seconds` (default
+    DERIVATIVES_ENQUEUE_GRACE) after ingest whose job is gone (Redis flushed, enqueue
+    failed after commit, job failed or stopped). Part of every reconcile pass."""
+    grace = settings.DERIVATIVES_ENQUEUE_GRACE if grace_seconds is None else grace_seconds
+    cutoff = timezone.now() - timedelta(seconds=grace)
+    pending = Photograph.objects.filter(derivatives_status=Photograph.DerivativesStatus.PENDING, created_at__lte=cutoff)
+    actions = []
+    for photograph_id in pending.values_list("pk", flat=True).iterator():
+        job = fetch_job("default", f"derivatives-{photograph_id}")
+        if job is not None and job.get_status(refresh=False) in LIVE_JOB_STATES:
+            continue
+        derivatives_enqueue(photograph_id=photograph_id)
+        actions.append(ReconcileAction("photograph", photograph_id, "requeued", "its derivatives job was lost"))
+    return actions

@@ -21,7 +21,10 @@ from django.core.files import File
 from django.db import IntegrityError, transaction
 from PIL import ExifTags, Image, UnidentifiedImageError
 
+from archive_site.storage import files_delete
+
 from ..models import Collection, MetadataChange, Photograph
+from .derivatives import derivatives_enqueue_on_commit
 from .metadata import photograph_metadata_clean
 
 # A pixel whose channels differ by more than this (of 255) is coloured; the 99th percentile
@@ -253,8 +256,6 @@ def photograph_ingest(
     """Validate, checksum and store a master scan and create its Photograph; derivatives are
     built by a job enqueued on commit. Raises IngestRefused (the file) or ValidationError
     (the metadata); either way nothing is left behind. `source` is recorded for auditing."""
-    from ..jobs import enqueue_derivatives
-
     cleaned = photograph_metadata_clean(_default_identifier(dict(metadata or {}), filename))
     inspection = photograph_ingest_check(collection=collection, file=file, filename=filename, identifier=cleaned["identifier"])
     extra = dict(cleaned.pop("extra_metadata", {}) or {})
@@ -285,21 +286,13 @@ def photograph_ingest(
                 created_by=user if getattr(user, "is_authenticated", False) else None,
                 **cleaned,
             )
-            transaction.on_commit(lambda: enqueue_derivatives(photograph.pk), robust=True)
+            derivatives_enqueue_on_commit(photograph_ids=[photograph.pk])
     except IntegrityError:
         # Another upload of the same file or identifier won the race: report it like a duplicate.
-        _delete_quietly(storage, stored)
+        files_delete([stored], storage=storage)
         _refuse_if_taken(collection=collection, sha256=inspection.sha256, identifier=cleaned["identifier"], filename=filename)
         raise
     except BaseException:
-        _delete_quietly(storage, stored)
+        files_delete([stored], storage=storage)
         raise
     return IngestResult(photograph=photograph)
-
-
-def _delete_quietly(storage, name: str | None) -> None:
-    if name:
-        try:
-            storage.delete(name)
-        except OSError:
-            pass

@@ -51,7 +51,7 @@ def edtf_normalize(value: str) -> tuple[str, dt.date | None, dt.date | None]:
             except EDTFParseException:
                 parsed = None
         if parsed is None:
-            raise ValidationError({"date": f'"{text}" is not a date in EDTF ({_EDTF_EXAMPLES}).'})
+            raise ValidationError({"date": f'"{text}" is not a date in EDTF ({_EDTF_EXAMPLES}).'}) from None
     lower = _bound(parsed, "lower_fuzzy")
     upper = _bound(parsed, "upper_fuzzy")
     if lower and upper and lower > upper:

@@ -6,6 +6,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from archive_site.storage import files_delete
+
 from ..models import MetadataChange, Photograph
 from .metadata import history_rows, photograph_metadata_clean, photograph_metadata_diff
 
@@ -38,13 +40,8 @@ def photograph_update(
 
 def photograph_delete(*, photograph: Photograph, user) -> None:
     """Delete the row with its history; the master and derivatives go once that is committed."""
-    files = [f for f in (photograph.master, photograph.thumbnail, photograph.display) if f]
-    names = [(f.storage, f.name) for f in files]
+    names = [f.name for f in (photograph.master, photograph.thumbnail, photograph.display) if f]
+    storage = photograph.master.storage
     with transaction.atomic():
         photograph.delete()
-        transaction.on_commit(lambda: _delete_files(names), robust=True)
-
-
-def _delete_files(names) -> None:
-    for storage, name in names:
-        storage.delete(name)
+        transaction.on_commit(lambda: files_delete(names, storage=storage), robust=True)

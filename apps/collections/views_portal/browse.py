@@ -8,8 +8,9 @@ from django.shortcuts import render
 
 from apps.collections import selectors
 from apps.collections.models import RightsStatement
+from archive_site.portal import paginate
 
-from .common import paginate, with_thumbnails
+from .common import with_thumbnails
 
 RECENT_ON_HOME = 8
 ORDERS = {
@@ -152,7 +153,10 @@ def _facet_links(query: QueryDict, filters: SearchFilters, facets: dict) -> dict
             for item in facets["collections"]
         ],
         "Decade": [
-            FacetLink(f"{item['decade']}s", item["count"], toggle(decade_selected(item["decade"]), date_from=item["decade"], date_to=item["decade"] + 9), decade_selected(item["decade"]))
+            FacetLink(
+                f"{item['decade']}s", item["count"],
+                toggle(decade_selected(item["decade"]), date_from=item["decade"], date_to=item["decade"] + 9), decade_selected(item["decade"]),
+            )
             for item in facets["decades"]
         ],
         "Tone": [

@@ -17,8 +17,7 @@ from django.shortcuts import redirect, render
 
 from apps.collections import selectors, services
 from apps.collections.forms import CsvImportForm, add_service_errors
-
-from .common import permission_required
+from archive_site.portal import permission_required
 
 PENDING_SESSION_KEY = "collections.csv_pending"
 

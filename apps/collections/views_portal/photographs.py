@@ -12,8 +12,7 @@ from apps.collections import iiif_presentation, selectors, services
 from apps.collections.forms import PhotographMetadataForm, add_service_errors
 from apps.collections.iiif_sources import photograph_image_identifier, photograph_image_size
 from apps.collections.models import MetadataChange, RightsStatement
-
-from .common import permission_required
+from archive_site.portal import permission_required
 
 HISTORY_ON_PAGE = 50
 PAGE_OWN_FIELDS = ("Rights", "Subject")
@@ -58,7 +57,8 @@ def _preview_url(photograph) -> str:
 
 
 def _downloads(photograph) -> list[dict]:
-    links = [{"label": "Master file", "detail": f"{photograph.format or photograph.mode}, {photograph.width}×{photograph.height}, {photograph.file_size:,} bytes", "url": photograph.media_url("master")}]
+    detail = f"{photograph.format or photograph.mode}, {photograph.width}×{photograph.height}, {photograph.file_size:,} bytes"
+    links = [{"label": "Master file", "detail": detail, "url": photograph.media_url("master")}]
     if photograph.display:
         links.append({"label": "Display copy", "detail": "JPEG, up to 2000 px", "url": photograph.media_url("display")})
     links.append({

@@ -12,8 +12,7 @@ from django.urls import reverse
 from apps.collections import selectors, services
 from apps.collections.forms import UploadForm
 from apps.collections.models import MetadataChange
-
-from .common import permission_required
+from archive_site.portal import permission_required
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,4 @@
 """Writes of the colorist's workflow (STYLE.md): `from apps.colorize import services`."""
-from .reconcile import ReconcileAction, colorization_requests_reconcile
 from .requests import (
     BulkResult,
     ColorizationRefused,
@@ -13,8 +12,8 @@ from .reviews import annotation_create, variant_approve, variant_reject, variant
 from .runs import colorization_run
 
 __all__ = [
-    "BulkResult", "ColorizationRefused", "ReconcileAction", "annotation_create", "colorization_request_cancel",
+    "BulkResult", "ColorizationRefused", "annotation_create", "colorization_request_cancel",
     "colorization_request_create", "colorization_request_create_many", "colorization_request_rerun",
-    "colorization_requests_reconcile", "colorization_run", "request_fingerprint", "variant_approve",
+    "colorization_run", "request_fingerprint", "variant_approve",
     "variant_reject", "variant_reopen",
 ]

@@ -8,23 +8,17 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from redis.exceptions import RedisError
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from rq import Retry
-from rq.exceptions import DuplicateJobError
-from rq.job import Job, JobStatus
-
-from archive_site.rqjobs import LIVE_JOB_STATES, enqueue_replacing
-from archive_site.rqjobs import fetch_job as _fetch
+from redis.exceptions import RedisError
 
 from apps.collections.models import Photograph
 from apps.mlcore.models import ModelVersion
 from apps.mlcore.selectors import model_version_active
+from archive_site.rqjobs import LIVE_JOB_STATES, fetch_job, job_enqueue_on_commit, job_row_cancel
 
-from .. import conf
 from ..models import ColorizationRequest
 
 logger = logging.getLogger(__name__)
@@ -59,13 +53,8 @@ def job_id_for(fingerprint: str) -> str:
     return f"{settings.RQ_QUEUE_PREFIX}colorize-{fingerprint}"
 
 
-def fetch_job(colorization_request: ColorizationRequest) -> Job | None:
-    """The request's RQ job, or None when Redis no longer has it."""
-    return _fetch(colorization_request.queue_name, colorization_request.job_id)
-
-
 def _clean_seeds(*, n_variants: int | None, seeds: Sequence[int] | None) -> list[int]:
-    limit = conf.max_variants()
+    limit = settings.COLORIZE_MAX_VARIANTS
     if (n_variants is None) == (seeds is None):
         raise ValidationError({"seeds": "Ask for a number of variants or for explicit seeds (one of the two)."})
     if seeds is None:
@@ -126,7 +115,7 @@ def colorization_request_create(
     params = dict(params or {})
     fingerprint = request_fingerprint(photograph_id=photograph.pk, model_version_id=model_version.pk, seeds=seeds, working_size=working_size, params=params)
     _refuse_duplicate(fingerprint)
-    queue_name = conf.queue_name()
+    queue_name = settings.COLORIZE_QUEUE
     queue_conf = settings.RQ_QUEUE_SETTINGS[queue_name]
     colorization_request = ColorizationRequest(
         photograph=photograph,
@@ -148,7 +137,7 @@ def colorization_request_create(
         # Lost a race with an identical request committed a moment ago.
         _refuse_duplicate(fingerprint)
         raise
-    enqueue_on_commit(colorization_request)
+    job_enqueue_on_commit(colorization_request)
     return colorization_request
 
 
@@ -162,7 +151,7 @@ def _refuse_duplicate(fingerprint: str) -> None:
             existing=existing,
         )
     try:
-        job = _fetch(conf.queue_name(), job_id_for(fingerprint))
+        job = fetch_job(settings.COLORIZE_QUEUE, job_id_for(fingerprint))
     except (RedisError, OSError):
         # Redis is down: the row is still the record (and the database refuses duplicates);
         # the job is enqueued by reconcile once Redis is back.
@@ -197,7 +186,7 @@ def colorization_request_create_many(
     request queued or running is reported in `refused` and the others go ahead.
     """
     photographs = list(photographs)
-    limit = conf.max_bulk_photographs()
+    limit = settings.COLORIZE_MAX_BULK
     if not photographs:
         raise ValidationError("The selection holds no photographs.")
     if len(photographs) > limit:
@@ -219,71 +208,14 @@ def colorization_request_create_many(
     return result
 
 
-def enqueue_on_commit(colorization_request: ColorizationRequest, *, replace_job: bool = False) -> None:
-    """Enqueue the request's job once the transaction that queued it commits."""
-    request_id = colorization_request.pk
-    transaction.on_commit(lambda: enqueue_now(request_id=request_id, replace_job=replace_job))
-
-
-def enqueue_now(*, request_id: int, replace_job: bool = False) -> Job | None:
-    """Put the request's job on its queue, replacing a finished job of the same id (or, with
-    `replace_job`, one that reconcile found dead whatever its state in Redis).
-
-    A failure to reach Redis is logged, not raised: the row is the record, and the
-    reconciliation pass enqueues it again.
-    """
-    colorization_request = ColorizationRequest.objects.filter(pk=request_id, status=ColorizationRequest.Status.QUEUED).first()
-    if colorization_request is None:
-        return None
-    try:
-        retries = colorization_request.max_attempts - colorization_request.attempts - 1
-        return enqueue_replacing(
-            colorization_request.queue_name,
-            "apps.colorize.jobs.run_colorization",
-            request_id,
-            job_id=colorization_request.job_id,
-            replace_job=replace_job,
-            job_timeout=colorization_request.timeout,
-            retry=Retry(max=retries) if retries > 0 else None,
-            description=f"Colorize photograph {colorization_request.photograph_id} (request {request_id})",
-            unique=True,
-        )
-    except DuplicateJobError:
-        logger.warning("colorization request %s: its job was enqueued meanwhile", request_id)
-    except Exception:
-        logger.exception("colorization request %s: enqueue failed; reconcile_jobs will retry", request_id)
-    return None
-
-
 def colorization_request_cancel(*, colorization_request: ColorizationRequest, user) -> ColorizationRequest:
     """Cancel a queued request at once (its job is cancelled too); ask a running one to stop
     at its next stage (it ends `cancelled`, with no variants)."""
-    with transaction.atomic():
-        locked = ColorizationRequest.objects.select_for_update().get(pk=colorization_request.pk)
-        if locked.is_finished:
-            raise ValidationError(f"Request #{locked.pk} has already {locked.status}; there is nothing to cancel.")
-        locked.cancel_requested = True
-        if locked.status == ColorizationRequest.Status.QUEUED:
-            locked.status = ColorizationRequest.Status.CANCELLED
-            locked.stage = "cancelled"
-            locked.finished_at = timezone.now()
-            request_id = locked.pk
-            transaction.on_commit(lambda: _cancel_job(request_id=request_id))
-        else:
-            locked.stage = "cancelling"
-        locked.save(update_fields=["cancel_requested", "status", "stage", "finished_at"])
-    return locked
+    return job_row_cancel(colorization_request, who=_who(user))
 
 
-def _cancel_job(*, request_id: int) -> None:
-    colorization_request = ColorizationRequest.objects.get(pk=request_id)
-    try:
-        job = fetch_job(colorization_request)
-        if job is not None and job.get_status() in (JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED):
-            job.cancel()
-    except Exception:
-        # The row says cancelled; a job that still runs sees that and stops.
-        logger.exception("colorization request %s: cancelling its RQ job failed", request_id)
+def _who(user) -> str:
+    return user.get_username() if user is not None and user.is_authenticated else "the system"
 
 
 def colorization_request_rerun(*, colorization_request: ColorizationRequest, user) -> ColorizationRequest:
@@ -310,5 +242,5 @@ def colorization_request_rerun(*, colorization_request: ColorizationRequest, use
         except IntegrityError:
             _refuse_duplicate(locked.fingerprint)
             raise
-        enqueue_on_commit(locked)
+        job_enqueue_on_commit(locked)
     return locked

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import tempfile
 import time
@@ -12,15 +11,13 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.utils import timezone
 from rq.timeouts import JobTimeoutException
-
-from archive_site.periodic import PeriodicThread
 
 from apps.mlcore import colorizing
 from apps.mlcore.registry import ModelUnavailable
+from archive_site.rqjobs import Attempt, attempt_start, job_row_move
+from archive_site.storage import files_delete
 
-from .. import conf
 from ..models import ColorizationRequest, Variant
 
 logger = logging.getLogger(__name__)
@@ -47,37 +44,8 @@ def discard_request_files(colorization_request: ColorizationRequest) -> int:
         _, files = default_storage.listdir(folder)
     except (FileNotFoundError, NotADirectoryError):
         return 0
-    for name in files:
-        default_storage.delete(f"{folder}/{name}")
+    files_delete(f"{folder}/{name}" for name in files)
     return len(files)
-
-
-def _start(request_id: int) -> tuple[ColorizationRequest, int] | None:
-    """Mark the request running for a new attempt; None when there is nothing to run."""
-    with transaction.atomic():
-        row = ColorizationRequest.objects.select_for_update().select_related("photograph", "model_version").get(pk=request_id)
-        if row.is_finished:
-            return None
-        now = timezone.now()
-        if row.cancel_requested:
-            row.status, row.stage, row.finished_at = Status.CANCELLED, "cancelled", now
-            row.save(update_fields=["status", "stage", "finished_at"])
-            return None
-        if row.attempts >= row.max_attempts:
-            row.status, row.finished_at = Status.FAILED, now
-            row.error = row.error or f"Gave up after {row.attempts} attempts."
-            row.save(update_fields=["status", "error", "finished_at"])
-            return None
-        row.status = Status.RUNNING
-        row.attempts += 1
-        row.started_at = row.heartbeat_at = now
-        row.progress, row.stage = 0.0, "starting"
-        row.save(update_fields=["status", "attempts", "started_at", "heartbeat_at", "progress", "stage"])
-        return row, row.attempts
-
-
-def _mine(request_id: int, attempt: int):
-    return ColorizationRequest.objects.filter(pk=request_id, status=Status.RUNNING, attempts=attempt)
 
 
 def _store(colorization_request: ColorizationRequest, rendering: colorizing.Rendering, stored: list[str]) -> list[Variant]:
@@ -126,34 +94,14 @@ def _user_message(error: BaseException, colorization_request: ColorizationReques
 PERMANENT_ERRORS = (colorizing.ImageReadError, FileNotFoundError, ModelUnavailable, ValidationError)
 
 
-def _record_failure(request_id: int, attempt: int, error: BaseException, *, may_retry: bool) -> None:
+def _record_failure(attempt: Attempt, error: BaseException, *, may_retry: bool) -> None:
     """Record the error: back to the queue when a retry will come, else failed."""
-    with transaction.atomic():
-        row = _mine(request_id, attempt).select_for_update().first()
-        if row is None:
-            return
-        message = _user_message(error, row)
-        retry = may_retry and not isinstance(error, PERMANENT_ERRORS) and row.attempts < row.max_attempts
-        if retry:
-            row.status, row.stage = Status.QUEUED, "waiting to retry"
-            row.error = f"Attempt {attempt} of {row.max_attempts} failed: {message}"
-            row.queued_at = timezone.now()
-        else:
-            row.status, row.stage, row.finished_at = Status.FAILED, "failed", timezone.now()
-            row.error = message
-        row.save(update_fields=["status", "stage", "error", "queued_at", "finished_at"])
-
-
-def _mark_cancelled(request_id: int, attempt: int) -> None:
-    _mine(request_id, attempt).update(status=Status.CANCELLED, stage="cancelled", finished_at=timezone.now())
-
-
-def _test_delay() -> None:
-    """Test hook: COLORIZE_TEST_JOB_DELAY seconds of sleep once the request is running, so a
-    test can kill the worker mid-job. Never set outside tests."""
-    delay = float(os.environ.get("COLORIZE_TEST_JOB_DELAY", "0") or 0)
-    if delay > 0:
-        time.sleep(delay)
+    row = ColorizationRequest.objects.get(pk=attempt.row_id)
+    message = _user_message(error, row)
+    if may_retry and not isinstance(error, PERMANENT_ERRORS) and row.attempts < row.max_attempts:
+        attempt.end(Status.QUEUED, event="retrying", error=f"Attempt {attempt.number} of {row.max_attempts} failed: {message}")
+    else:
+        attempt.end(Status.FAILED, error=message)
 
 
 def colorization_run(*, request_id: int, may_retry: bool = False) -> ColorizationRequest:
@@ -167,89 +115,69 @@ def colorization_run(*, request_id: int, may_retry: bool = False) -> Colorizatio
     `may_retry` (the caller will run it again: RQ's retry), the request goes back to
     `queued`; otherwise it ends `failed`. Returns the request as it ended.
     """
-    started = _start(request_id)
+    started = attempt_start(ColorizationRequest, request_id, related=("photograph", "model_version"))
     if started is None:
         return ColorizationRequest.objects.get(pk=request_id)
     colorization_request, attempt = started
-    # heartbeat_at moves every few seconds while the run lasts, so reconcile notices a
-    # worker that died anywhere (even on another machine).
-    heartbeat = PeriodicThread(
-        f"colorize-heartbeat-{request_id}",
-        conf.heartbeat_interval,
-        lambda: _mine(request_id, attempt).update(heartbeat_at=timezone.now()),
-    )
-    heartbeat.start()
     workdir = Path(tempfile.mkdtemp(prefix=f"colorize-{request_id}-"))
     stored: list[str] = []
     clock = time.perf_counter()
 
     def progress(fraction: float, stage: str) -> None:
-        _mine(request_id, attempt).update(progress=round(min(max(fraction, 0.0), 1.0), 3), stage=stage, heartbeat_at=timezone.now())
-
-    def should_cancel() -> bool:
-        return not _mine(request_id, attempt).filter(cancel_requested=False).exists()
+        attempt.update(progress=round(min(max(fraction, 0.0), 1.0), 3), stage=stage)
 
     try:
-        discard_request_files(colorization_request)
-        _test_delay()
-        photograph = colorization_request.photograph
-        with photograph.master.open("rb") as master:
-            rendering = colorizing.colorize_master(
-                model_version=colorization_request.model_version,
-                master=master,
-                seeds=colorization_request.seeds,
-                working_size=colorization_request.working_size,
-                provenance={
-                    "request_id": colorization_request.pk,
-                    "photograph_id": photograph.pk,
-                    "photograph_identifier": photograph.identifier,
-                    "photograph_sha256": photograph.sha256,
-                    "model_version_id": colorization_request.model_version_id,
-                    "parameters": {"working_size": colorization_request.working_size, **colorization_request.params},
-                },
-                workdir=workdir,
-                compare_with_original=not photograph.is_grayscale,
-                progress=progress,
-                should_cancel=should_cancel,
-            )
-        storing = time.perf_counter()
-        variants = _store(colorization_request, rendering, stored)
-        timings = {**rendering.timings, "store": round(time.perf_counter() - storing, 4), "model_was_loaded": rendering.model_was_loaded}
-        with transaction.atomic():
-            row = _mine(request_id, attempt).select_for_update().first()
-            if row is None:
-                raise _Superseded()
-            if row.cancel_requested:
-                raise colorizing.ColorizationCancelled()
-            Variant.objects.bulk_create(variants)
-            timings["total"] = round(time.perf_counter() - clock, 4)
-            row.status, row.progress, row.stage = Status.SUCCEEDED, 1.0, "done"
-            row.error = ""
-            row.finished_at = timezone.now()
-            row.timings = {**timings, "seed_diversity": rendering.seed_diversity}
-            row.save(update_fields=["status", "progress", "stage", "error", "finished_at", "timings"])
-        return row
+        with attempt.heartbeating():
+            return _colorize(colorization_request, attempt, workdir, stored, clock, progress)
     except colorizing.ColorizationCancelled:
-        _delete(stored)
-        _mark_cancelled(request_id, attempt)
+        files_delete(stored)
+        attempt.end(Status.CANCELLED)
     except _Superseded:
-        _delete(stored)
-        logger.warning("colorization request %s: attempt %s was superseded; its files were removed", request_id, attempt)
+        files_delete(stored)
+        logger.warning("colorization request %s: attempt %s was superseded; its files were removed", request_id, attempt.number)
     except BaseException as error:
-        _delete(stored)
-        logger.exception("colorization request %s: attempt %s failed", request_id, attempt)
-        _record_failure(request_id, attempt, error, may_retry=may_retry)
+        files_delete(stored)
+        logger.exception("colorization request %s: attempt %s failed", request_id, attempt.number)
+        _record_failure(attempt, error, may_retry=may_retry)
         if not isinstance(error, Exception):
             raise  # KeyboardInterrupt, SystemExit: recorded, and the worker still stops
     finally:
-        heartbeat.stop()
         shutil.rmtree(workdir, ignore_errors=True)
     return ColorizationRequest.objects.get(pk=request_id)
 
 
-def _delete(names: list[str]) -> None:
-    for name in names:
-        try:
-            default_storage.delete(name)
-        except Exception:
-            logger.exception("could not delete %s", name)
+def _colorize(colorization_request: ColorizationRequest, attempt: Attempt, workdir: Path, stored: list[str], clock: float, progress) -> ColorizationRequest:
+    """The attempt's work: render every seed, store the files, then the variant rows and the success in one transaction."""
+    discard_request_files(colorization_request)
+    photograph = colorization_request.photograph
+    with photograph.master.open("rb") as master:
+        rendering = colorizing.colorize_master(
+            model_version=colorization_request.model_version,
+            master=master,
+            seeds=colorization_request.seeds,
+            working_size=colorization_request.working_size,
+            provenance={
+                "request_id": colorization_request.pk,
+                "photograph_id": photograph.pk,
+                "photograph_identifier": photograph.identifier,
+                "photograph_sha256": photograph.sha256,
+                "model_version_id": colorization_request.model_version_id,
+                "parameters": {"working_size": colorization_request.working_size, **colorization_request.params},
+            },
+            workdir=workdir,
+            compare_with_original=not photograph.is_grayscale,
+            progress=progress,
+            should_cancel=attempt.should_stop,
+        )
+    storing = time.perf_counter()
+    variants = _store(colorization_request, rendering, stored)
+    timings = {**rendering.timings, "store": round(time.perf_counter() - storing, 4), "model_was_loaded": rendering.model_was_loaded}
+    with transaction.atomic():
+        row = attempt.locked()
+        if row is None:
+            raise _Superseded()
+        if row.cancel_requested:
+            raise colorizing.ColorizationCancelled()
+        Variant.objects.bulk_create(variants)
+        timings["total"] = round(time.perf_counter() - clock, 4)
+        return job_row_move(row, Status.SUCCEEDED, timings={**timings, "seed_diversity": rendering.seed_diversity})

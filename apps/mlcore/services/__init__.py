@@ -16,14 +16,13 @@ from .training_runs import (
     FINE_TUNING_DEFAULTS,
     clean_hyperparameters,
     training_run_cancel,
-    training_run_rerun,
     training_run_create,
-    training_runs_reconcile,
+    training_run_rerun,
 )
 
 __all__ = [
     "AddResult", "FINE_TUNING_DEFAULTS", "ItemRefusal", "clean_hyperparameters", "curated_set_add_items", "curated_set_create",
     "curated_set_delete", "curated_set_freeze", "curated_set_remove_items", "curated_set_update", "model_version_activate",
     "model_version_ensure_default", "model_version_register", "model_version_retire", "split_keys", "training_run_cancel", "training_run_rerun",
-    "training_run_create", "training_run_execute", "training_runs_reconcile",
+    "training_run_create", "training_run_execute",
 ]

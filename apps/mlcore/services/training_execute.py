@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import os
 import re
 import shutil
@@ -19,7 +20,8 @@ from django.db import transaction
 from django.utils import timezone
 from rq.timeouts import JobTimeoutException
 
-from archive_site.periodic import PeriodicThread
+from archive_site.rqjobs import Attempt, attempt_start, db_retrying, job_row_move
+from archive_site.storage import files_delete
 
 from .. import registry, training_data
 from ..gan import finetune
@@ -32,7 +34,7 @@ from ..gan.networks import DiscriminatorConfig
 from ..gan.train import Trainer
 from ..models import ModelVersion, TrainingProgress, TrainingRun
 from .model_versions import model_version_register
-from .training_runs import QUEUE, _append, _finite, _heartbeat_interval, _setting, training_dir
+from .training_runs import training_dir
 
 logger = logging.getLogger(__name__)
 
@@ -49,63 +51,40 @@ class _Superseded(Exception):
     """The row moved on without this attempt (reconcile re-queued it, another attempt runs)."""
 
 
-def _mine(run_id: int, attempt: int):
-    return TrainingRun.objects.filter(pk=run_id, status=Status.RUNNING, attempts=attempt)
+def _finite(value):
+    """JSON for PostgreSQL: NaN and ±inf (a perfect PSNR) become None."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
 
 
-def _update(run_id: int, attempt: int, *, log: str | None = None, **fields) -> bool:
+def _update(attempt: Attempt, *, log: str | None = None, **fields) -> bool:
     """Write fields (and a log line) on the run if this attempt still owns it."""
-    with transaction.atomic():
-        row = _mine(run_id, attempt).select_for_update().first()
-        if row is None:
-            return False
-        for name, value in fields.items():
-            setattr(row, name, _finite(value) if isinstance(value, (dict, list)) else value)
-        if log:
-            row.log_tail = _append(row.log_tail, log)
-        row.heartbeat_at = timezone.now()
-        row.save(update_fields=[*fields, "log_tail", "heartbeat_at"])
-    return True
+    def write():
+        with transaction.atomic():
+            row = attempt.locked()
+            if row is None:
+                return False
+            for name, value in fields.items():
+                setattr(row, name, _finite(value) if isinstance(value, (dict, list)) else value)
+            if log:
+                row.log(log)
+            row.heartbeat_at = timezone.now()
+            row.save(update_fields=[*fields, "log_tail", "heartbeat_at"])
+            return True
+    return db_retrying(write, what=f"training run {attempt.row_id}")
 
 
-def _start(run_id: int) -> tuple[TrainingRun, int] | None:
-    """Mark the run running for a new attempt; None when there is nothing to run."""
-    with transaction.atomic():
-        row = TrainingRun.objects.select_for_update().select_related("curated_set", "base_version").get(pk=run_id)
-        if row.is_finished:
-            return None
-        now = timezone.now()
-        if row.cancel_requested:
-            row.status, row.finished_at = Status.CANCELLED, now
-            row.progress = {**row.progress, "stage": "cancelled"}
-            row.log_tail = _append(row.log_tail, "cancelled before it started")
-            row.save(update_fields=["status", "finished_at", "progress", "log_tail"])
-            return None
-        if row.attempts >= row.max_attempts:
-            row.status, row.finished_at = Status.FAILED, now
-            row.error = row.error or f"Gave up after {row.attempts} attempts."
-            row.log_tail = _append(row.log_tail, row.error)
-            row.save(update_fields=["status", "finished_at", "error", "log_tail"])
-            return None
-        row.status = Status.RUNNING
-        row.attempts += 1
-        row.started_at = row.started_at or now
-        row.heartbeat_at = now
-        if not row.checkpoint_path:
-            # A fresh folder per run, so a database restored elsewhere never resumes from a stranger's checkpoint.
-            row.checkpoint_path = str(training_dir() / f"run-{row.pk}-{uuid.uuid4().hex[:8]}" / "checkpoints" / "last.pt")
-        row.progress = {**row.progress, "stage": "loading data", "attempt": row.attempts}
-        row.log_tail = _append(row.log_tail, f"attempt {row.attempts} of {row.max_attempts} started on {socket.gethostname()} (pid {os.getpid()})")
-        row.save(update_fields=["status", "attempts", "started_at", "heartbeat_at", "checkpoint_path", "progress", "log_tail"])
-        return row, row.attempts
-
-
-def _test_step_delay() -> None:
-    """Test hook: MLCORE_TRAINING_TEST_STEP_DELAY seconds of sleep before every training step,
-    so a test can watch a run in progress or kill it mid-way. Never set outside tests."""
-    delay = float(os.environ.get("MLCORE_TRAINING_TEST_STEP_DELAY", "0") or 0)
-    if delay > 0:
-        time.sleep(delay)
+def _prepare_attempt(row: TrainingRun) -> list[str]:
+    if not row.checkpoint_path:
+        # A fresh folder per run, so a database restored elsewhere never resumes from a stranger's checkpoint.
+        row.checkpoint_path = str(training_dir() / f"run-{row.pk}-{uuid.uuid4().hex[:8]}" / "checkpoints" / "last.pt")
+    row.log(f"attempt {row.attempts} of {row.max_attempts} started on {socket.gethostname()} (pid {os.getpid()})")
+    return ["checkpoint_path", "log_tail"]
 
 
 def _candidate_version(base: ModelVersion, run_id: int) -> str:
@@ -147,7 +126,7 @@ def _store_samples(run: TrainingRun, rendered, labels: dict[str, str]) -> tuple[
 
 def _user_message(error: BaseException, run: TrainingRun) -> str:
     if isinstance(error, JobTimeoutException):
-        return f"The run took longer than the training queue's limit of {settings.RQ_QUEUE_SETTINGS[QUEUE]['timeout']} s."
+        return f"The run took longer than the training queue's limit of {settings.RQ_QUEUE_SETTINGS[run.queue_name]['timeout']} s."
     if isinstance(error, ValidationError):
         return " ".join(error.messages)
     if isinstance(error, (registry.ModelUnavailable, CheckpointError)):
@@ -174,56 +153,37 @@ def training_run_execute(*, run_id: int, progress_bar: bool = False) -> Training
     ModelVersion linked to the run — in one transaction with the run's success.
     `progress_bar` shows the trainer's bar on the terminal (a run executed inline).
     """
-    started = _start(run_id)
+    started = attempt_start(TrainingRun, run_id, related=("curated_set", "base_version"), prepare=_prepare_attempt)
     if started is None:
         return TrainingRun.objects.get(pk=run_id)
     run, attempt = started
-    # heartbeat_at moves every few seconds while the attempt lasts (data loading, long
-    # epochs, evaluation), so reconcile notices a worker that died anywhere.
-    heartbeat = PeriodicThread(
-        f"training-heartbeat-{run_id}",
-        _heartbeat_interval,
-        lambda: _mine(run_id, attempt).update(heartbeat_at=timezone.now()),
-    )
-    heartbeat.start()
     stored: list[str] = []
     try:
-        return _execute(run, attempt, stored, progress_bar=progress_bar)
+        with attempt.heartbeating():
+            return _execute(run, attempt, stored, progress_bar=progress_bar)
     except TrainingCancelled:
-        _delete(stored)
-        with transaction.atomic():
-            row = _mine(run_id, attempt).select_for_update().first()
-            if row is not None:
-                row.status, row.finished_at = Status.CANCELLED, timezone.now()
-                row.progress = {**row.progress, "stage": "cancelled"}
-                row.log_tail = _append(row.log_tail, f"cancelled at step {row.progress.get('step', 0)} of {row.progress.get('total_steps', '?')}")
-                row.save(update_fields=["status", "finished_at", "progress", "log_tail"])
-                transaction.on_commit(lambda: _remove_workdir(row))
+        files_delete(stored)
+        progress = _progress(run_id)
+        row = attempt.end(Status.CANCELLED, text=f"cancelled at step {progress.get('step', 0)} of {progress.get('total_steps', '?')}")
+        if row is not None:
+            _remove_workdir(row)
     except _Superseded:
-        _delete(stored)
-        logger.warning("training run %s: attempt %s was superseded", run_id, attempt)
+        files_delete(stored)
+        logger.warning("training run %s: attempt %s was superseded", run_id, attempt.number)
     except BaseException as error:
-        _delete(stored)
+        files_delete(stored)
         if not isinstance(error, Exception):
             # The worker is going down (SIGTERM, Ctrl-C): the row stays running, reconcile
             # re-queues it and the next attempt resumes from the checkpoint.
-            _update(run_id, attempt, log=f"attempt {attempt} interrupted ({type(error).__name__}); it resumes from its last checkpoint")
+            _update(attempt, log=f"attempt {attempt.number} interrupted ({type(error).__name__}); it resumes from its last checkpoint")
             raise
-        logger.exception("training run %s: attempt %s failed", run_id, attempt)
+        logger.exception("training run %s: attempt %s failed", run_id, attempt.number)
         message = _user_message(error, run)
-        with transaction.atomic():
-            row = _mine(run_id, attempt).select_for_update().first()
-            if row is not None:
-                row.status, row.finished_at, row.error = Status.FAILED, timezone.now(), message
-                row.progress = {**row.progress, "stage": "failed"}
-                row.log_tail = _append(row.log_tail, f"failed: {message}")
-                row.save(update_fields=["status", "finished_at", "error", "progress", "log_tail"])
-    finally:
-        heartbeat.stop()
+        attempt.end(Status.FAILED, error=message, text=f"failed: {message}")
     return TrainingRun.objects.get(pk=run_id)
 
 
-def _execute(run: TrainingRun, attempt: int, stored: list[str], *, progress_bar: bool) -> TrainingRun:
+def _execute(run: TrainingRun, attempt: Attempt, stored: list[str], *, progress_bar: bool) -> TrainingRun:
     run_id = run.pk
     values = run.hyperparameters
     base = run.base_version
@@ -235,7 +195,7 @@ def _execute(run: TrainingRun, attempt: int, stored: list[str], *, progress_bar:
             f"{len(split.train)} training and {len(split.holdout)} hold-out items can serve now "
             "(see the skipped items); the run needs at least one of each."
         )
-    cache = int(_setting("MLCORE_TRAINING_CACHE_MB", 2048)) << 20
+    cache = settings.MLCORE_TRAINING_CACHE_MB << 20
     share = len(split.train) / (len(split.train) + len(split.holdout))
     train_data = PhotoDataset(split.train, crop_size=values["crop_size"], cache_bytes=int(cache * share))
     val_data = PhotoDataset(split.holdout, crop_size=values["crop_size"], cache_bytes=cache - int(cache * share))
@@ -258,21 +218,21 @@ def _execute(run: TrainingRun, attempt: int, stored: list[str], *, progress_bar:
     stop = [False]
 
     def should_stop() -> bool:
-        _test_step_delay()
         now = time.monotonic()
         if now - last_poll[0] >= CANCEL_POLL_SECONDS:
             last_poll[0] = now
-            stop[0] = not _mine(run_id, attempt).filter(cancel_requested=False).exists()
+            stop[0] = attempt.should_stop()
         return stop[0]
 
     def on_progress(info: dict) -> None:
         fields = {key: info[key] for key in ("epoch", "epochs", "step", "total_steps", "losses", "val", "elapsed_seconds", "eta_seconds")}
-        progress = {"stage": "training", "attempt": attempt, "resumed_from_step": resumed_from, **fields}
+        progress = {"stage": "training", "attempt": attempt.number, "resumed_from_step": resumed_from, **fields}
         losses = " ".join(f"{k}={v:.4f}" for k, v in info["losses"].items())
         val = " ".join(f"{k}={v:.3f}" for k, v in info["val"].items())
         line = f"epoch {info['epoch']}/{info['epochs']} step {info['step']}/{info['total_steps']} {losses} | val {val or '—'}"
-        if _update(run_id, attempt, progress=progress, log=line):
-            TrainingProgress.objects.update_or_create(training_run_id=run_id, epoch=info["epoch"], defaults={**_finite(fields), "attempt": attempt})
+        if _update(attempt, progress=progress, log=line):
+            db_retrying(lambda: TrainingProgress.objects.update_or_create(training_run_id=run_id, epoch=info["epoch"], defaults={**_finite(fields), "attempt": attempt.number}),
+                        what=f"training run {run_id}")
 
     trainer = Trainer(
         config,
@@ -291,8 +251,8 @@ def _execute(run: TrainingRun, attempt: int, stored: list[str], *, progress_bar:
     timings["setup"] = time.perf_counter() - clock - timings["data"]
     start_line = f"resuming from step {resumed_from} (checkpoint {checkpoint})" if resume else f"fine-tuning {base} from its weights"
     _update(
-        run_id, attempt, data_summary=summary,
-        progress={**run.progress, "stage": "training", "attempt": attempt, "step": trainer.step, "total_steps": trainer.total_steps,
+        attempt, data_summary=summary,
+        progress={**run.progress, "stage": "training", "attempt": attempt.number, "step": trainer.step, "total_steps": trainer.total_steps,
                   "epoch": trainer.epoch, "resumed_from_step": resumed_from},
         log=f"{start_line}: {len(train_data)} training and {len(val_data)} hold-out images, {trainer.total_steps} steps on {trainer.device}",
     )
@@ -300,11 +260,11 @@ def _execute(run: TrainingRun, attempt: int, stored: list[str], *, progress_bar:
     result = trainer.fit()
     timings["training"] = time.perf_counter() - started
     if result.stopped:
-        if _mine(run_id, attempt).filter(cancel_requested=True).exists():
+        if attempt.cancel_requested():
             raise TrainingCancelled()
         raise _Superseded()
 
-    if not _update(run_id, attempt, progress={**_progress(run_id), "stage": "evaluating"}, log=f"trained {result.step} steps; evaluating on {len(split.holdout)} hold-out items"):
+    if not _update(attempt, progress={**_progress(run_id), "stage": "evaluating"}, log=f"trained {result.step} steps; evaluating on {len(split.holdout)} hold-out items"):
         raise _Superseded()
     started = time.perf_counter()
     device = settings.MLCORE_DEVICE
@@ -346,7 +306,7 @@ def _execute(run: TrainingRun, attempt: int, stored: list[str], *, progress_bar:
         "training_run": run_id,
     }
     with transaction.atomic():
-        row = _mine(run_id, attempt).select_for_update().first()
+        row = attempt.locked()
         if row is None:
             raise _Superseded()
         if row.cancel_requested:
@@ -356,23 +316,22 @@ def _execute(run: TrainingRun, attempt: int, stored: list[str], *, progress_bar:
             name=config.model_name,
             version=config.model_version,
             metrics=_finite(metrics),
-            training_data=_finite({**summary, "training_run": run_id, "hyperparameters": values, "base_version": {"id": base.pk, "name": base.name, "version": base.version, "sha256": base.weights_sha256}}),
+            training_data=_finite({
+                **summary, "training_run": run_id, "hyperparameters": values,
+                "base_version": {"id": base.pk, "name": base.name, "version": base.version, "sha256": base.weights_sha256},
+            }),
             base_version=base,
             created_by=row.requested_by,
             notes=f'Fine-tuned from {base} by training run #{run_id} on curated set "{run.curated_set.name}".',
         )
         stored.append(version.weights.name)
-        row.status, row.finished_at, row.error = Status.SUCCEEDED, timezone.now(), ""
-        row.result_version = version
-        row.evaluation = _finite(evaluation)
         timings["total"] = time.perf_counter() - clock
-        row.progress = {**row.progress, "stage": "done", "eta_seconds": 0, "timings": _finite({k: round(v, 3) if v else v for k, v in timings.items()})}
-        row.log_tail = _append(
-            row.log_tail,
-            f"registered candidate {version}: hold-out ΔE2000 {_fmt(evaluation['candidate'].get('delta_e2000'))} "
-            f"(base {_fmt(evaluation['base'].get('delta_e2000'))})",
+        job_row_move(
+            row, Status.SUCCEEDED, result_version=version, evaluation=_finite(evaluation),
+            progress={**row.progress, "eta_seconds": 0, "timings": _finite({k: round(v, 3) if v else v for k, v in timings.items()})},
+            text=f"registered candidate {version}: hold-out ΔE2000 {_fmt(evaluation['candidate'].get('delta_e2000'))} "
+                 f"(base {_fmt(evaluation['base'].get('delta_e2000'))})",
         )
-        row.save(update_fields=["status", "finished_at", "error", "result_version", "evaluation", "progress", "log_tail"])
         transaction.on_commit(lambda: _remove_workdir(row))
     return row
 
@@ -383,11 +342,3 @@ def _fmt(value) -> str:
 
 def _progress(run_id: int) -> dict:
     return TrainingRun.objects.values_list("progress", flat=True).get(pk=run_id)
-
-
-def _delete(names: list[str]) -> None:
-    for name in names:
-        try:
-            default_storage.delete(name)
-        except Exception:
-            logger.exception("could not delete %s", name)

@@ -1,5 +1,6 @@
-"""Training runs: create (and enqueue on the `training` queue), cancel, and reconcile runs
-whose job was lost. What the job does is in `training_execute`.
+"""Training runs: create (and enqueue on the `training` queue), cancel, re-run. What the job
+does is in `training_execute`; the lifecycle they share with every job row (attempts,
+heartbeats, reconcile of lost jobs) is `archive_site.rqjobs`.
 
 A run fine-tunes its base version on its frozen curated set with the one trainer
 (`gan.train.Trainer`, as `train_gan` uses it on folders), then scores the new weights and
@@ -9,31 +10,22 @@ checkpoint on disk (`checkpoint_path`) lets a run whose worker died resume where
 """
 from __future__ import annotations
 
-import logging
-import math
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from rq.exceptions import DuplicateJobError
-from rq.job import Job, JobStatus
 
-from archive_site.rqjobs import enqueue_replacing, lost_job_reason, reconcile_rows
-from archive_site.rqjobs import fetch_job as _fetch
+from archive_site.rqjobs import job_enqueue_on_commit, job_row_cancel
 
 from ..gan.finetune import FINE_TUNING_DEFAULTS
 from ..gan.networks import DiscriminatorConfig
-from ..models import CuratedSet, ModelVersion, TrainingRun
+from ..models import CuratedSet, ModelVersion, TrainingRun, log_line
 from ..selectors import curated_set_usable_keys, model_version_active
 from .curated_sets import curated_set_freeze
 
-logger = logging.getLogger(__name__)
-
 Status = TrainingRun.Status
-QUEUE = "training"
-LOG_LINES = 200
 
 # key -> (type, minimum, maximum); None: unbounded.
 _LIMITS = {
@@ -59,33 +51,10 @@ _LIMITS = {
     "eval_max_side": (int, 8, 100_000),
     "samples": (int, 0, 32),
 }
-# --- settings ----------------------------------------------------------------------------------
-
-def _setting(name: str, default):
-    return getattr(settings, name, default)
-
-
 def training_dir() -> Path:
     """Where runs keep their working files (training checkpoints): MLCORE_TRAINING_DIR, or
     `training-runs/` under MEDIA_ROOT. Must be shared by the workers that may resume a run."""
-    configured = _setting("MLCORE_TRAINING_DIR", None)
-    return Path(configured) if configured else Path(settings.MEDIA_ROOT) / "training-runs"
-
-
-def _max_attempts() -> int:
-    return int(_setting("MLCORE_TRAINING_MAX_ATTEMPTS", 3))
-
-
-def _heartbeat_interval() -> float:
-    return float(_setting("MLCORE_TRAINING_HEARTBEAT_INTERVAL", 10))
-
-
-def _heartbeat_stale() -> float:
-    return float(_setting("MLCORE_TRAINING_HEARTBEAT_STALE", 300))
-
-
-def _enqueue_grace() -> float:
-    return float(_setting("MLCORE_TRAINING_ENQUEUE_GRACE", 60))
+    return Path(settings.MLCORE_TRAINING_DIR or Path(settings.MEDIA_ROOT) / "training-runs")
 
 
 def job_id_for(run_id: int) -> str:
@@ -93,19 +62,8 @@ def job_id_for(run_id: int) -> str:
     return f"{settings.RQ_QUEUE_PREFIX}training-run-{run_id}"
 
 
-def fetch_job(training_run: TrainingRun) -> Job | None:
-    return _fetch(QUEUE, training_run.job_id)
-
-
-def _finite(value):
-    """JSON for PostgreSQL: NaN and ±inf (a perfect PSNR) become None."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    return value
+def _who(user) -> str:
+    return user.get_username() if user is not None and user.is_authenticated else "the system"
 
 
 # --- create ------------------------------------------------------------------------------------
@@ -197,51 +155,21 @@ def training_run_create(
             raise ValidationError(f'Training run #{running.pk} of "{locked.name}" is already {running.status}; wait for it or cancel it.')
         if not locked.is_frozen:
             locked = curated_set_freeze(curated_set=locked, user=user)
-        queue_conf = settings.RQ_QUEUE_SETTINGS[QUEUE]
+        queue_conf = settings.RQ_QUEUE_SETTINGS[TrainingRun.queue_name]
         run = TrainingRun.objects.create(
             curated_set=locked,
             base_version=base_version,
             hyperparameters=values,
-            max_attempts=_max_attempts(),
+            max_attempts=settings.MLCORE_TRAINING_MAX_ATTEMPTS,
             requested_by=user if user is not None and user.is_authenticated else None,
             progress={"stage": "queued"},
-            log_tail=_log_line(f"queued by {user.get_username() if user is not None and user.is_authenticated else 'the system'}; "
-                               f"queue timeout {queue_conf['timeout']} s"),
+            log_tail=log_line(f"queued by {_who(user)}; queue timeout {queue_conf['timeout']} s"),
         )
         run.job_id = job_id_for(run.pk)
         run.save(update_fields=["job_id"])
         if enqueue:
-            enqueue_on_commit(run)
+            job_enqueue_on_commit(run)
     return run
-
-
-def enqueue_on_commit(training_run: TrainingRun, *, replace_job: bool = False) -> None:
-    run_id = training_run.pk
-    transaction.on_commit(lambda: enqueue_now(run_id=run_id, replace_job=replace_job))
-
-
-def enqueue_now(*, run_id: int, replace_job: bool = False) -> Job | None:
-    """Put a queued run's job on the `training` queue (replacing a finished or, with
-    `replace_job`, a dead job of the same id). A Redis failure is logged, not raised: the
-    row is the record and reconcile enqueues it again."""
-    run = TrainingRun.objects.filter(pk=run_id, status=Status.QUEUED).first()
-    if run is None:
-        return None
-    try:
-        return enqueue_replacing(
-            QUEUE,
-            "apps.mlcore.jobs.run_training",
-            run_id,
-            job_id=run.job_id,
-            replace_job=replace_job,
-            description=f"Training run {run_id}: fine-tune {run.base_version_id} on curated set {run.curated_set_id}",
-            unique=True,
-        )
-    except DuplicateJobError:
-        logger.warning("training run %s: its job was enqueued meanwhile", run_id)
-    except Exception:
-        logger.exception("training run %s: enqueue failed; reconcile will retry", run_id)
-    return None
 
 
 # --- cancel ------------------------------------------------------------------------------------
@@ -249,23 +177,7 @@ def enqueue_now(*, run_id: int, replace_job: bool = False) -> Job | None:
 def training_run_cancel(*, training_run: TrainingRun, user) -> TrainingRun:
     """Cancel a queued run at once; ask a running one to stop (it does within about a second
     of its current step, and ends `cancelled` without a model version)."""
-    with transaction.atomic():
-        locked = TrainingRun.objects.select_for_update().get(pk=training_run.pk)
-        if locked.is_finished:
-            raise ValidationError(f"Training run #{locked.pk} has already {locked.status}; there is nothing to cancel.")
-        who = user.get_username() if user is not None and user.is_authenticated else "the system"
-        locked.cancel_requested = True
-        if locked.status == Status.QUEUED:
-            locked.status, locked.finished_at = Status.CANCELLED, timezone.now()
-            locked.progress = {**locked.progress, "stage": "cancelled"}
-            locked.log_tail = _append(locked.log_tail, f"cancelled by {who} before it started")
-            run_id = locked.pk
-            transaction.on_commit(lambda: _cancel_job(run_id=run_id))
-        else:
-            locked.progress = {**locked.progress, "stage": "cancelling"}
-            locked.log_tail = _append(locked.log_tail, f"cancel requested by {who}")
-        locked.save(update_fields=["cancel_requested", "status", "finished_at", "progress", "log_tail"])
-    return locked
+    return job_row_cancel(training_run, who=_who(user))
 
 
 def training_run_rerun(*, training_run: TrainingRun, user) -> TrainingRun:
@@ -275,70 +187,13 @@ def training_run_rerun(*, training_run: TrainingRun, user) -> TrainingRun:
         locked = TrainingRun.objects.select_for_update().get(pk=training_run.pk)
         if locked.status not in (Status.FAILED, Status.CANCELLED):
             raise ValidationError(f"Only failed or cancelled runs can be re-run; training run #{locked.pk} is {locked.status}.")
-        who = user.get_username() if user is not None and user.is_authenticated else "the system"
         resumes = bool(locked.checkpoint_path) and Path(locked.checkpoint_path).is_file()
         locked.status, locked.queued_at, locked.finished_at = Status.QUEUED, timezone.now(), None
         locked.error, locked.cancel_requested = "", False
-        locked.max_attempts = locked.attempts + TrainingRun._meta.get_field("max_attempts").default
+        locked.max_attempts = locked.attempts + settings.MLCORE_TRAINING_MAX_ATTEMPTS
         locked.progress = {**locked.progress, "stage": "re-queued"}
         start = f"resumes from its checkpoint at step {locked.progress.get('step', 0)}" if resumes else "starts from its base version"
-        locked.log_tail = _append(locked.log_tail, f"re-run by {who}; it {start}")
+        locked.log(f"re-run by {_who(user)}; it {start}")
         locked.save(update_fields=["status", "queued_at", "finished_at", "error", "cancel_requested", "max_attempts", "progress", "log_tail"])
-        enqueue_on_commit(locked, replace_job=True)
+        job_enqueue_on_commit(locked, replace_job=True)
     return locked
-
-
-def _cancel_job(*, run_id: int) -> None:
-    try:
-        job = fetch_job(TrainingRun.objects.get(pk=run_id))
-        if job is not None and job.get_status() in (JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED):
-            job.cancel()
-    except Exception:
-        # The row says cancelled; a job that still starts sees it and stops.
-        logger.exception("training run %s: cancelling its RQ job failed", run_id)
-
-
-def _log_line(text: str) -> str:
-    return f"{timezone.now():%Y-%m-%d %H:%M:%S} {text}"
-
-
-def _append(log_tail: str, text: str) -> str:
-    lines = (log_tail.splitlines() if log_tail else []) + [_log_line(text)]
-    return "\n".join(lines[-LOG_LINES:])
-
-
-# --- reconcile ---------------------------------------------------------------------------------
-
-def _lost_reason(run: TrainingRun, now) -> str | None:
-    """Why the run's job will never finish, or None when it is (or may be) fine."""
-    job = fetch_job(run)
-    running = run.status == Status.RUNNING
-    if job is None and running and run.heartbeat_at and (now - run.heartbeat_at).total_seconds() <= _heartbeat_stale():
-        return None  # executed inline (train_gan --run-now), alive
-    return lost_job_reason(job, QUEUE, heartbeat_at=run.heartbeat_at if running else None, stale_seconds=_heartbeat_stale(), now=now)
-
-
-def _requeue_or_fail(run: TrainingRun, reason: str, now) -> tuple[int, str, str]:
-    if run.attempts < run.max_attempts and not run.cancel_requested:
-        action = "requeued"
-        run.status, run.queued_at = Status.QUEUED, now
-        run.progress = {**run.progress, "stage": "re-queued"}
-        run.log_tail = _append(run.log_tail, f"re-queued: {reason}; it resumes from its last checkpoint")
-        enqueue_on_commit(run, replace_job=True)
-    else:
-        action = "cancelled" if run.cancel_requested else "failed"
-        run.status, run.finished_at = (Status.CANCELLED if run.cancel_requested else Status.FAILED), now
-        if action == "failed":
-            run.error = f"Failed after {run.attempts} attempts: {reason}."
-        run.progress = {**run.progress, "stage": action}
-        run.log_tail = _append(run.log_tail, f"{action}: {reason}")
-    run.save(update_fields=["status", "queued_at", "finished_at", "error", "progress", "log_tail"])
-    return (run.pk, action, reason)
-
-
-def training_runs_reconcile(*, grace_seconds: float | None = None) -> list[tuple[int, str, str]]:
-    """Re-queue (to resume from its checkpoint) or fail every queued or running run whose job
-    was lost: Redis flushed, worker killed, enqueue failed. Returns (run id, action, reason)."""
-    grace = _enqueue_grace() if grace_seconds is None else grace_seconds
-    return reconcile_rows(TrainingRun, queued_status=Status.QUEUED, queued_since="queued_at", grace_seconds=grace,
-                          judge=_lost_reason, act=_requeue_or_fail, label="training run")

@@ -72,7 +72,7 @@ class Command(BaseCommand):
                             progress=lambda done, total: bar.update(done - bar.n),
                         )
                     if csv_import.status != csv_import.Status.SUCCEEDED:
-                        raise CommandError(csv_import.error_message)
+                        raise CommandError(csv_import.error)
                     report = csv_import.report
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from None

@@ -1,14 +1,17 @@
-"""Factories for the archive. `PhotographFactory` makes catalogue rows without real files
+"""Test support of the archive: factories, uploads. `PhotographFactory` makes catalogue rows without real files
 (for search, facets, CSV and visibility tests); tests that need a real master go through
 `services.photograph_ingest` with the images from `images.py`."""
 from __future__ import annotations
 
 import hashlib
+import io
 
 import factory
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from apps.collections import services
 from apps.collections.models import Collection, Photograph
+from tests.support import images
 
 
 class CollectionFactory(factory.django.DjangoModelFactory):
@@ -51,3 +54,16 @@ class PhotographFactory(factory.django.DjangoModelFactory):
         if "date" in kwargs:
             kwargs["date"], kwargs["date_lower"], kwargs["date_upper"] = services.edtf_normalize(kwargs["date"])
         return super()._create(model_class, *args, **kwargs)
+
+
+def upload(name: str, data: bytes, content_type: str = "application/octet-stream") -> SimpleUploadedFile:
+    """An uploaded file as a form or the API receives it."""
+    return SimpleUploadedFile(name, data, content_type=content_type)
+
+
+def ingest_photograph(collection, identifier: str, data: bytes | None = None, *, user):
+    """A Photograph made through the archive's own ingest (default: a grey scan)."""
+    data = data if data is not None else images.grey_scan(seed=sum(map(ord, identifier)))
+    return services.photograph_ingest(
+        collection=collection, file=io.BytesIO(data), filename=f"{identifier}.jpg", metadata={"identifier": identifier}, user=user,
+    ).photograph

@@ -1,4 +1,5 @@
-"""Image files made on the fly for ingest tests: good ones and bad ones."""
+"""Image files made on the fly: good scans and bad files for ingest, grey and colour scans
+for colorization. No Django."""
 from __future__ import annotations
 
 import io
@@ -72,3 +73,28 @@ def truncated_jpeg() -> bytes:
     """The first half of a real JPEG: the header reads fine, the pixels do not."""
     data = jpeg_bytes(256, 256, seed=3)
     return data[: len(data) // 2]
+
+
+def jpeg(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=92)
+    return buffer.getvalue()
+
+
+def grey_scan(width: int = 96, height: int = 64, seed: int = 0) -> bytes:
+    """A grayscale JPEG scan with structure a network can colour."""
+    from tests.support.gan import gradient_rgb
+
+    return jpeg(gradient_rgb(width, height, seed=seed).convert("L"))
+
+
+def colour_scan(width: int = 96, height: int = 64, seed: int = 0) -> bytes:
+    from tests.support.gan import gradient_rgb
+
+    return jpeg(gradient_rgb(width, height, seed=seed))
+
+
+def pixels(field_file) -> np.ndarray:
+    """The RGB pixels of a stored image file."""
+    with field_file.open("rb") as handle:
+        return np.asarray(Image.open(handle).convert("RGB"))

@@ -1,7 +1,6 @@
-"""Helpers of the colorize tests: a tiny registered model, scans, a worker subprocess."""
+"""Real RQ worker processes for tests, and waiting on a state a test can observe."""
 from __future__ import annotations
 
-import io
 import os
 import signal
 import subprocess
@@ -10,42 +9,7 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
-import numpy as np
-from PIL import Image
-
-from tests.mlcore.conftest import TINY, gradient_rgb, make_lively
-
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def register_tiny_model(path: Path, *, version: str = "0.0.1", active: bool = True):
-    """A tiny generator whose colours clearly depend on the seed, registered as a ModelVersion."""
-    from apps.mlcore.gan.checkpoint import save_generator
-    from apps.mlcore.gan.networks import UNetGenerator
-    from apps.mlcore.models import ModelVersion
-    from apps.mlcore.services import model_version_register
-
-    save_generator(path, make_lively(UNetGenerator(TINY)), name="tiny", version=version)
-    return model_version_register(weights_path=path, status=ModelVersion.Status.ACTIVE if active else ModelVersion.Status.CANDIDATE)
-
-
-def jpeg(image: Image.Image) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=92)
-    return buffer.getvalue()
-
-
-def grey_scan(width: int = 96, height: int = 64, seed: int = 0) -> bytes:
-    return jpeg(gradient_rgb(width, height, seed=seed).convert("L"))
-
-
-def colour_scan(width: int = 96, height: int = 64, seed: int = 0) -> bytes:
-    return jpeg(gradient_rgb(width, height, seed=seed))
-
-
-def pixels(field_file) -> np.ndarray:
-    with field_file.open("rb") as handle:
-        return np.asarray(Image.open(handle).convert("RGB"))
 
 
 class WorkerProcess:
@@ -72,7 +36,7 @@ class WorkerProcess:
             "MEDIA_ROOT": str(media_root),
             "RQ_QUEUE_PREFIX": settings.RQ_QUEUE_PREFIX,
             "MLCORE_DEVICE": "cpu",
-            "COLORIZE_RECONCILE_INTERVAL": "0",
+            "JOB_RECONCILE_INTERVAL": "0",
             **env,
         }
         self.argv = [sys.executable, str(ROOT / "manage.py"), "rqworker", *queues, "--worker-class", settings.RQ_WORKER_CLASS]
