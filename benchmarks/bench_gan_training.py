@@ -22,9 +22,10 @@ from bench_gan_end_to_end import synthetic_scan
 from torch.utils.data import DataLoader
 
 from apps.mlcore.gan.data import DeviceCrops, EpochSampler, ImageFolderSource
-from apps.mlcore.gan.effunet import ARCHITECTURE as EFFUNET, EffUNetConfig
-from apps.mlcore.gan.networks import GeneratorConfig
+from apps.mlcore.gan.effunet import ARCHITECTURE as EFFUNET
+from apps.mlcore.gan.effunet import EffUNetConfig
 from apps.mlcore.gan.inference import select_device, usable_cores
+from apps.mlcore.gan.networks import GeneratorConfig
 from apps.mlcore.gan.train import TrainConfig, Trainer
 
 

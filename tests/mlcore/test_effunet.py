@@ -8,7 +8,7 @@ import torch
 from PIL import Image
 
 from apps.mlcore.gan.checkpoint import build_generator, generator_config_from_dict, load_generator, save_generator
-from apps.mlcore.gan.effunet import EffUNetConfig, EffUNetGenerator, EfficientNetLite0
+from apps.mlcore.gan.effunet import EfficientNetLite0, EffUNetConfig, EffUNetGenerator
 from apps.mlcore.gan.inference import Colorizer
 from apps.mlcore.gan.networks import GeneratorConfig, UNetGenerator
 

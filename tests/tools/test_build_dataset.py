@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import base64
 import csv
-import json
 import io
+import json
 import struct
 import sys
 import tarfile
@@ -21,8 +21,8 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))  # `pytest -p no:django` does not put the repository on the path
 
-from tools.dataset import extraction, filters, sources, split  # noqa: E402
 from tools.dataset import build as build_module  # noqa: E402
+from tools.dataset import extraction, filters, sources, split  # noqa: E402
 from tools.dataset.build import BuildOptions, build  # noqa: E402
 
 

@@ -178,14 +178,14 @@ def _process_source(src: Source, found: list[Candidate], state: _State) -> None:
 
     # one picture shipped in several resolutions: keep the largest
     best: dict[str, int] = {}
-    for i, (c, im, size) in enumerate(decoded):
+    for i, (c, _image, size) in enumerate(decoded):
         k = group_key(c.source, c.path)
         j = best.get(k)
         if j is None or size[0] * size[1] > decoded[j][2][0] * decoded[j][2][1]:
             best[k] = i
     keep_idx = set(best.values())
 
-    for i, (c, im, size) in enumerate(decoded):
+    for i, (c, _image, size) in enumerate(decoded):
         if i not in keep_idx:
             state.drop(c.source, "resolution_variant", c.path)
             continue

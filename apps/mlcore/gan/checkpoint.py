@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import BinaryIO
 
 import torch
-
 from torch import nn
 
-from .effunet import ARCHITECTURE as EFFUNET, EffUNetConfig, EffUNetGenerator
+from .effunet import ARCHITECTURE as EFFUNET
+from .effunet import EffUNetConfig, EffUNetGenerator
 from .networks import GeneratorConfig, UNetGenerator
 
 FORMAT_VERSION = 1

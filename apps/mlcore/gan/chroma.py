@@ -187,7 +187,7 @@ def merge_full(
             np.multiply(luma[top:bottom], levels, out=y, dtype=np.float32)
             y += np.float32(0.5)
 
-        def interpolate(plane: int, dest: np.ndarray) -> None:  # (n, W) rows of one plane
+        def interpolate(plane: int, dest: np.ndarray, top=top, bottom=bottom, wide=wide, first=first) -> None:  # (n, W) rows of one plane
             for start, end in _row_blocks(i0, top, bottom):
                 lo, hi = wide[plane, i0[start] - first], wide[plane, i1[start] - first]
                 rows = dest[start - top : end - top]

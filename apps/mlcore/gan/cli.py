@@ -18,14 +18,15 @@ from typing import TextIO
 
 from tqdm import tqdm
 
+from .augment import parse_policy
 from .checkpoint import CheckpointError
 from .chroma import ChromaFilter
 from .data import ImageFolderSource
+from .effunet import ARCHITECTURE as EFFUNET
+from .effunet import EffUNetConfig
 from .evaluate import evaluate, to_markdown
 from .imageio import ImageReadError
 from .inference import DEFAULT_MODEL_PATH, Colorizer, colorize_files
-from .augment import parse_policy
-from .effunet import ARCHITECTURE as EFFUNET, EffUNetConfig
 from .networks import DiscriminatorConfig, GeneratorConfig
 from .provenance import FORMATS
 from .train import TrainConfig, Trainer
