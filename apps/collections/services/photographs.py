@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from ..models import MetadataChange, Photograph
+from .derivatives import photograph_pyramid_name
 from .metadata import history_rows, photograph_metadata_clean, photograph_metadata_diff
 
 
@@ -39,7 +40,7 @@ def photograph_update(
 def photograph_delete(*, photograph: Photograph, user) -> None:
     """Delete the row with its history; the master and derivatives go once that is committed."""
     files = [f for f in (photograph.master, photograph.thumbnail, photograph.display) if f]
-    names = [(f.storage, f.name) for f in files]
+    names = [(f.storage, f.name) for f in files] + [(photograph.master.storage, photograph_pyramid_name(photograph))]
     with transaction.atomic():
         photograph.delete()
         transaction.on_commit(lambda: _delete_files(names), robust=True)
