@@ -227,7 +227,7 @@ print(photo.pk, photo.derivatives_status, resource.getrusage(resource.RUSAGE_SEL
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_a_small_file_of_many_pixels_is_ingested_and_tiled_with_bounded_memory(fonds, tmp_path, settings):
+def test_a_small_file_of_many_pixels_is_ingested_and_tiled_with_bounded_memory(fonds, tmp_path, settings, test_database_url):
     """Finding 2 of issue 11: a 15000×15000 PNG of under 1 MB decodes to 675 MB. Ingest, its
     derivatives and its tiles read it by strips and from the pyramid, never whole."""
     import os
@@ -239,12 +239,9 @@ def test_a_small_file_of_many_pixels_is_ingested_and_tiled_with_bounded_memory(f
     big = tmp_path / "big.png"
     pyvips.Image.black(15000, 15000, bands=3).copy(interpretation="srgb").pngsave(str(big), compression=9)
     assert big.stat().st_size < 1_000_000
-    from urllib.parse import quote
-
-    db = settings.DATABASES["default"]  # the test database: the probe sees this test's rows
     env = {
         **os.environ,
-        "DATABASE_URL": f"postgres://{quote(db['USER'])}:{quote(db['PASSWORD'] or '')}@{quote(db['HOST'] or '', safe='')}:{db['PORT'] or 5432}/{db['NAME']}",
+        "DATABASE_URL": test_database_url,
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "IIIF_CACHE_ROOT": str(tmp_path / "cache"),
     }
