@@ -121,6 +121,9 @@ def image_request(request, identifier: str, region: str, size: str, rotation: st
     except RenderBusy:
         busy = HttpResponse("The image service is busy: try again shortly.", status=503, content_type="text/plain; charset=utf-8")
         busy["Retry-After"] = str(BUSY_RETRY_AFTER_S)
+        busy["Cache-Control"] = "no-store"  # not _share(): no cache may keep a 503
+        if source.is_public:
+            busy["Access-Control-Allow-Origin"] = "*"  # viewers on other sites may read Retry-After
         return busy
     cache_store(key, plan.format, data)
     response = FileResponse(io.BytesIO(data), content_type=plan.media_type, filename=f"{identifier}.{plan.format}")

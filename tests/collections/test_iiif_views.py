@@ -265,7 +265,7 @@ def test_a_render_waits_for_a_slot_and_answers_503_when_none_frees(client, publi
         for _ in range(settings.IIIF_RENDER_SLOTS):
             stack.enter_context(render_slot())  # every slot busy with another render
         busy = client.get(url)
-        assert busy.status_code == 503 and int(busy["Retry-After"]) > 0
+        assert busy.status_code == 503 and int(busy["Retry-After"]) > 0 and busy["Cache-Control"] == "no-store"
         assert client.get(f"/iiif/3/photograph-{public_photo.pk}/info.json").status_code == 200  # no render: not held up
     assert client.get(url).status_code == 200
 
