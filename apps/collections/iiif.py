@@ -316,9 +316,15 @@ def render(plan: Plan, source: BinaryIO, *, jpeg_quality: int = 85) -> bytes:
 
     JPEG masters are decoded at 1/2, 1/4 or 1/8 scale where the output allows it (DCT
     scaling through `draft`), and other formats are shrunk with `reducing_gap`. The whole
-    master is still decoded: images with a pyramid are rendered by `iiif_pyramid` instead.
+    master is still decoded: images with a pyramid are rendered by `imaging.pyramid_render`
+    instead. A master past Pillow's decompression-bomb limit is not decoded here at all
+    (IIIFError 503: its pyramid is what serves it).
     """
-    with Image.open(source) as image:
+    try:
+        image = Image.open(source)
+    except Image.DecompressionBombError:
+        raise IIIFError("This image is too large to render until its tiled derivative is ready: try again later.", status=503) from None
+    with image:
         full_w, full_h = image.size
         x, y, w, h = plan.region
         scale = min(plan.width / w, plan.height / h)

@@ -119,15 +119,22 @@ def image_request(request, identifier: str, region: str, size: str, rotation: st
         with render_slot():
             data = _render(plan, source)
     except RenderBusy:
-        busy = HttpResponse("The image service is busy: try again shortly.", status=503, content_type="text/plain; charset=utf-8")
-        busy["Retry-After"] = str(BUSY_RETRY_AFTER_S)
-        busy["Cache-Control"] = "no-store"  # not _share(): no cache may keep a 503
-        if source.is_public:
-            busy["Access-Control-Allow-Origin"] = "*"  # viewers on other sites may read Retry-After
-        return busy
+        return _unavailable(source, "The image service is busy: try again shortly.")
+    except iiif.IIIFError as error:  # a master too large to render without its pyramid
+        return _unavailable(source, error.message)
     cache_store(key, plan.format, data)
     response = FileResponse(io.BytesIO(data), content_type=plan.media_type, filename=f"{identifier}.{plan.format}")
     return _image_headers(request, response, identifier, plan, source, etag)
+
+
+def _unavailable(source: ImageSource, message: str) -> HttpResponse:
+    """503 with Retry-After, kept by no cache; readable cross-origin for public images."""
+    response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
+    response["Retry-After"] = str(BUSY_RETRY_AFTER_S)
+    response["Cache-Control"] = "no-store"
+    if source.is_public:
+        response["Access-Control-Allow-Origin"] = "*"
+    return response
 
 
 def _render(plan: iiif.Plan, source: ImageSource) -> bytes:

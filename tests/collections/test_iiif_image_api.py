@@ -256,3 +256,14 @@ def test_info_document_lists_tiles_and_sizes():
     limited = info_document("https://example.org/x", 20000, 20000, limits=LIMITS)
     assert (limited["maxWidth"], limited["maxHeight"], limited["maxArea"]) == (10_000, 10_000, 100_000_000)
     assert all(LIMITS.fits(size["width"], size["height"]) for size in limited["sizes"])
+
+
+def test_a_master_past_pillows_bomb_limit_is_not_decoded_but_503():
+    """Before its pyramid exists, a master Pillow refuses to open (over ~179 MP) answers
+    503 (try again), not 500; its pyramid serves it once the derivatives job has run."""
+    from tests.collections import images
+
+    plan = request_plan("0,0,512,512/512,/0/default.jpg", 30000, 30000)
+    with pytest.raises(IIIFError) as caught:
+        render(plan, io.BytesIO(images.png_bomb()))
+    assert caught.value.status == 503 and "try again" in caught.value.message
