@@ -4,6 +4,8 @@ Each test runs real processes (gunicorn, `manage.py rqworker`, its own redis-ser
 free port, never the shared one) and waits on states it can observe."""
 from __future__ import annotations
 
+import io
+import json
 import os
 import shutil
 import signal
@@ -12,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -125,9 +128,6 @@ def test_a_worker_rides_out_a_redis_outage_and_works_on(own_redis, settings, tes
 
 def _health(base_url: str) -> dict | None:
     """/healthz's answer (200 healthy, 503 degraded), or None when the web does not answer."""
-    import json
-    import urllib.error
-
     try:
         with urllib.request.urlopen(f"{base_url}/healthz", timeout=10) as response:
             return json.load(response)
@@ -138,8 +138,6 @@ def _health(base_url: str) -> dict | None:
 
 
 def test_the_launcher_restarts_a_killed_worker_and_keeps_the_web_running(own_redis, test_database_url, monkeypatch):
-    import io
-
     from archive_site.launcher import Launcher
 
     monkeypatch.setenv("REDIS_URL", own_redis.url)  # the children's services
