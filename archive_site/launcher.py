@@ -1,5 +1,7 @@
 """The one-command start (`./bin/start` → `manage.py start`): prepare the database, then run
 the web server and one RQ worker until Ctrl-C, and stop everything this process started.
+A child that dies after the start (a worker killed by the OOM killer or `kill -9`) is
+started again after a backoff that doubles with each quick death; the others keep running.
 
 Setup steps run as child processes so the supervisor itself stays small (it never imports
 torch). The embedded PostgreSQL/Redis were started, or found running, when the settings
@@ -32,6 +34,11 @@ MANAGE_PY = Path(settings.BASE_DIR) / "manage.py"
 OPTIONAL_SETUP = (("ensure_default_model", ()), ("load_demo_data", ("--if-empty",)))
 READY_TIMEOUT_S = 180
 STOP_GRACE_S = 10
+# Restart backoff: 1 s, doubling per death up to a minute; a child that ran this long counts as
+# healthy again and its next restart is quick.
+RESTART_FIRST_S = 1.0
+RESTART_MAX_S = 60.0
+RESTART_HEALTHY_AFTER_S = 60.0
 
 
 class LaunchError(RuntimeError):
@@ -53,9 +60,13 @@ def _die_with_parent() -> None:
 @dataclass
 class Child:
     name: str
+    argv: list[str]
     process: subprocess.Popen
     # The signal that asks this program for a graceful stop.
     stop_signal: int = signal.SIGTERM
+    started_at: float = field(default_factory=time.monotonic)
+    backoff_s: float = RESTART_FIRST_S
+    restart_at: float | None = None  # when a dead child is due to be started again
 
 
 @dataclass
@@ -107,8 +118,34 @@ class Launcher:
     def _spawn(self, name: str, argv: list[str], stop_signal: int = signal.SIGTERM) -> None:
         # Own process group: a Ctrl-C in the terminal reaches only the supervisor, which then
         # stops each child the graceful way (gunicorn: SIGTERM, rq: warm shutdown).
-        process = subprocess.Popen(argv, preexec_fn=_die_with_parent, process_group=0)
-        self.children.append(Child(name, process, stop_signal))
+        self.children.append(Child(name, argv, self._popen(argv), stop_signal))
+
+    @staticmethod
+    def _popen(argv: list[str]) -> subprocess.Popen:
+        return subprocess.Popen(argv, preexec_fn=_die_with_parent, process_group=0)
+
+    def supervise(self) -> None:
+        """Keep the children running until a signal (SIGINT/SIGTERM) arrives."""
+        while not self.signals:
+            self.supervise_once()
+            time.sleep(0.5)
+
+    def supervise_once(self) -> None:
+        """Start again, after its backoff, any child that died; leave the others alone."""
+        now = time.monotonic()
+        for child in self.children:
+            if child.process.poll() is None:
+                continue
+            if child.restart_at is None:
+                ran_for = now - child.started_at
+                if ran_for >= RESTART_HEALTHY_AFTER_S:
+                    child.backoff_s = RESTART_FIRST_S
+                child.restart_at = now + child.backoff_s
+                self.say(f"! the {child.name} process exited (code {child.process.returncode}) after {ran_for:.0f}s; starting it again in {child.backoff_s:.0f}s")
+                child.backoff_s = min(child.backoff_s * 2, RESTART_MAX_S)
+            elif now >= child.restart_at:
+                child.process, child.started_at, child.restart_at = self._popen(child.argv), now, None
+                self.say(f"→ {child.name} started again (pid {child.process.pid})")
 
     def start_web(self) -> None:
         argv = [
@@ -223,10 +260,7 @@ class Launcher:
             self.start_worker()
             self.wait_ready()
             self.say(self.banner(account))
-            while not self.signals:
-                if (dead := self._exited()) is not None:
-                    raise LaunchError(f"the {dead.name} process exited unexpectedly (code {dead.process.returncode})")
-                time.sleep(0.5)
+            self.supervise()
             self.say("\nStopping…")
             return 0
         except LaunchError as exc:

@@ -3,18 +3,26 @@
 A SimpleWorker runs each job in the worker process itself: no fork after CUDA
 initialisation, and what a job loads (the colorizer registry's cached models) stays in
 memory for the next job. Because the process lives for days, it drops database
-connections that went stale between jobs, as Django does between requests.
+connections that went stale between jobs, as Django does between requests, and it rides
+out a Redis outage: it waits with exponential backoff (rq's `exponential_backoff_factor`,
+up to `max_connection_wait_time`) instead of exiting, and registers again when Redis comes
+back without its registration (a restart without persistence).
 """
 from __future__ import annotations
 
 import logging
+import time
 
+import redis
 from django.conf import settings
 from django.db import close_old_connections
 from django.utils.module_loading import import_string
+from rq.exceptions import StopRequested
 from rq.worker import SimpleWorker
 
 logger = logging.getLogger(__name__)
+
+REDIS_UNREACHABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 
 
 class ArchiveWorker(SimpleWorker):
@@ -46,5 +54,44 @@ class ArchiveWorker(SimpleWorker):
         close_old_connections()
         try:
             return super().execute_job(job, queue)
+        except REDIS_UNREACHABLE as exc:
+            # The job ran (or failed) but rq could not record it. It is not run again here:
+            # its row's reconcile pass (archive_site.rqjobs) finds the lost job.
+            logger.warning("worker %s: lost Redis around job %s (%s)", self.name, job.id, exc)
+            self._riding_out_redis(self.connection.ping)
         finally:
             close_old_connections()
+
+    # --- riding out a Redis outage: every Redis call of the work loop goes through here ----------
+
+    def _riding_out_redis(self, call, *args, **kwargs):
+        wait, outage = 1.0, False
+        while True:
+            try:
+                if outage:
+                    self._register_again_if_forgotten()
+                return call(*args, **kwargs)
+            except REDIS_UNREACHABLE as exc:
+                if self._stop_requested:
+                    raise StopRequested from exc
+                logger.warning("worker %s: could not reach Redis (%s); trying again in %.0f s", self.name, exc, wait)
+                time.sleep(wait)
+                wait, outage = min(wait * self.exponential_backoff_factor, self.max_connection_wait_time), True
+
+    def _register_again_if_forgotten(self) -> None:
+        if not self.connection.hexists(self.key, "birth"):
+            self.connection.delete(self.key)  # a heartbeat may have left a partial hash
+            self.register_birth()
+            logger.info("worker %s: registered again after the Redis outage", self.name)
+
+    def heartbeat(self, *args, **kwargs):
+        return self._riding_out_redis(super().heartbeat, *args, **kwargs)
+
+    def check_for_suspension(self, *args, **kwargs):
+        return self._riding_out_redis(super().check_for_suspension, *args, **kwargs)
+
+    def run_maintenance_tasks(self, *args, **kwargs):
+        return self._riding_out_redis(super().run_maintenance_tasks, *args, **kwargs)
+
+    def dequeue_job_and_maintain_ttl(self, *args, **kwargs):
+        return self._riding_out_redis(super().dequeue_job_and_maintain_ttl, *args, **kwargs)

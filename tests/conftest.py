@@ -195,6 +195,16 @@ def rq_worker(rq_queues):
     return run
 
 
+@pytest.fixture
+def test_database_url(settings) -> str:
+    """A DATABASE_URL for this test's database, for processes the test starts (they then
+    see what a transactional test commits)."""
+    from urllib.parse import quote
+
+    db = settings.DATABASES["default"]
+    return f"postgres://{quote(db['USER'])}:{quote(db['PASSWORD'] or '')}@{quote(db['HOST'] or '', safe='')}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
 # --- Browser tests -------------------------------------------------------------------------
 # Playwright drives Debian's Chromium (/usr/bin/chromium; ./bin/test installs it): its own
 # browser download does not work here. The flags keep Chromium off the (closed) network.

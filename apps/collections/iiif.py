@@ -7,7 +7,8 @@ bitonal quality, WebP and TIFF, and the canonical and profile link headers.
 
 The order of operations is the specification's: region, size, rotation (mirror first),
 quality, format. A request that cannot be satisfied raises `IIIFError` (HTTP 400) with a
-message that says which parameter is wrong.
+message that says which parameter is wrong. The service's `Limits` (maxWidth, maxHeight,
+maxArea) and the encoders' own limits apply to what is returned, after rotation.
 """
 from __future__ import annotations
 
@@ -33,6 +34,8 @@ FORMATS = {
     "webp": ("WEBP", "image/webp", True),
     "tif": ("TIFF", "image/tiff", True),
 }
+# The largest side each encoder can write (JPEG and WebP store sizes in 16 and 14 bits).
+ENCODER_MAX_SIDE = {"jpg": 65_535, "png": 2**31 - 1, "webp": 16_383, "tif": 2**31 - 1}
 QUALITIES = ("default", "color", "gray", "bitonal")
 # Beyond what level 2 requires (https://iiif.io/api/image/3.0/compliance/).
 EXTRA_FORMATS = ["webp", "tif"]
@@ -59,6 +62,25 @@ class IIIFError(ValueError):
         super().__init__(message)
         self.message = message
         self.status = status
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The most one response may hold, declared in info.json as maxWidth, maxHeight and
+    maxArea and enforced on the output after rotation."""
+
+    max_width: int
+    max_height: int
+    max_area: int
+
+    def narrowed(self, other: Limits | None) -> Limits:
+        """The stricter of two sets of limits (e.g. the service's and an image's access level)."""
+        if other is None:
+            return self
+        return Limits(min(self.max_width, other.max_width), min(self.max_height, other.max_height), min(self.max_area, other.max_area))
+
+    def fits(self, width: int, height: int) -> bool:
+        return width <= self.max_width and height <= self.max_height and width * height <= self.max_area
 
 
 @dataclass(frozen=True)
@@ -192,24 +214,56 @@ def confined_size(width: int, height: int, box_width: int, box_height: int) -> s
     return f"!{box_width},{box_height}"
 
 
-def max_size(width: int, height: int, max_area: int | None) -> tuple[int, int]:
-    """The largest output the service returns for a `width`×`height` region without ^."""
-    if max_area is None or width * height <= max_area:
+def rotated_size(width: int, height: int, degrees: float) -> tuple[int, int]:
+    """The size of a `width`×`height` image rotated by `degrees` with its corners kept (as
+    `_apply_rotation` does; the same arithmetic as Pillow's `rotate(expand=True)`)."""
+    if degrees in (0, 180):
         return width, height
-    scale = math.sqrt(max_area / (width * height))
-    return max(1, int(width * scale)), max(1, int(height * scale))
+    if degrees in (90, 270):
+        return height, width
+    angle = math.radians(degrees)
+    cos, sin = round(math.cos(angle), 15), round(math.sin(angle), 15)
+    cx, cy = width / 2, height / 2
+    corners = [(cos * (x - cx) + sin * (y - cy) + cx, -sin * (x - cx) + cos * (y - cy) + cy) for x, y in ((0, 0), (width, 0), (width, height), (0, height))]
+    xs, ys = [x for x, _ in corners], [y for _, y in corners]
+    return math.ceil(max(xs)) - math.floor(min(xs)), math.ceil(max(ys)) - math.floor(min(ys))
 
 
-def plan_request(request: ImageRequest, width: int, height: int, *, max_area: int | None = None) -> Plan:
+def max_size(width: int, height: int, limits: Limits | None, degrees: float = 0) -> tuple[int, int]:
+    """The largest output the service returns for a `width`×`height` region without ^: the
+    region scaled down, aspect ratio kept, until it fits the limits once rotated."""
+    if limits is None:
+        return width, height
+    scale = 1.0
+    while True:
+        w, h = max(1, int(width * scale)), max(1, int(height * scale))
+        rw, rh = rotated_size(w, h, degrees)
+        if limits.fits(rw, rh) or (w, h) == (1, 1):
+            return w, h
+        # Shrink by the largest overshoot; the loop absorbs the rounding of the rotated box.
+        overshoot = max(rw / limits.max_width, rh / limits.max_height, math.sqrt(rw * rh / limits.max_area))
+        scale *= min(1 / overshoot, 0.999)
+
+
+def plan_request(request: ImageRequest, width: int, height: int, *, limits: Limits | None = None) -> Plan:
     """Resolve a parsed request against a `width`×`height` image.
 
-    `max_area` is the service's pixel limit for one response: "max" is scaled down to it,
-    and larger explicit sizes are refused.
+    `limits` are the service's for one response, checked on the output after rotation:
+    "max" is scaled down to them and larger explicit sizes are refused (400). Sizes an
+    encoder cannot write are refused too.
     """
     rx, ry, rw, rh = _resolve_region(request.region, width, height)
-    ow, oh = _resolve_size(request.size, rw, rh, max_area)
-    if max_area is not None and ow * oh > max_area:
-        raise IIIFError(f"The requested size {ow}×{oh} exceeds this service's limit of {max_area} pixels.")
+    ow, oh = _resolve_size(request.size, rw, rh, limits, request.degrees)
+    out_w, out_h = rotated_size(ow, oh, request.degrees)
+    if limits is not None and not limits.fits(out_w, out_h):
+        raise IIIFError(
+            f"The requested image would be {out_w}×{out_h} pixels{' after rotation' if (out_w, out_h) != (ow, oh) else ''}; "
+            f"this service returns at most {limits.max_width}×{limits.max_height} and {limits.max_area} pixels in all "
+            "(maxWidth, maxHeight, maxArea in info.json)."
+        )
+    encoder_max = ENCODER_MAX_SIDE[request.format]
+    if max(out_w, out_h) > encoder_max:
+        raise IIIFError(f"The requested image would be {out_w}×{out_h} pixels; {request.format} images can be at most {encoder_max} pixels on a side.")
     return Plan(width, height, (rx, ry, rw, rh), ow, oh, request.mirror, request.degrees, request.quality, request.format)
 
 
@@ -231,11 +285,11 @@ def _resolve_region(region: tuple, width: int, height: int) -> tuple[int, int, i
     return x, y, min(w, width - x), min(h, height - y)
 
 
-def _resolve_size(size: tuple, rw: int, rh: int, max_area: int | None) -> tuple[int, int]:
+def _resolve_size(size: tuple, rw: int, rh: int, limits: Limits | None, degrees: float) -> tuple[int, int]:
     upscale, kind = size[0], size[1]
     if kind == "max":
-        # The service declares no limit above a region's own size, so ^max is max.
-        return max_size(rw, rh, max_area)
+        # The service never upscales on its own, so ^max is max.
+        return max_size(rw, rh, limits, degrees)
     if kind == "pct":
         pct = size[2]
         ow, oh = _round(rw * pct / 100), _round(rh * pct / 100)
@@ -261,10 +315,16 @@ def render(plan: Plan, source: BinaryIO, *, jpeg_quality: int = 85) -> bytes:
     """Encode the planned image from an open master file.
 
     JPEG masters are decoded at 1/2, 1/4 or 1/8 scale where the output allows it (DCT
-    scaling through `draft`), and other formats are shrunk with `reducing_gap`, so a tile
-    of a 100-megapixel scan never decodes the full resolution.
+    scaling through `draft`), and other formats are shrunk with `reducing_gap`. The whole
+    master is still decoded: images with a pyramid are rendered by `imaging.pyramid_render`
+    instead. A master past Pillow's decompression-bomb limit is not decoded here at all
+    (IIIFError 503: its pyramid is what serves it).
     """
-    with Image.open(source) as image:
+    try:
+        image = Image.open(source)
+    except Image.DecompressionBombError:
+        raise IIIFError("This image is too large to render until its tiled derivative is ready: try again later.", status=503) from None
+    with image:
         full_w, full_h = image.size
         x, y, w, h = plan.region
         scale = min(plan.width / w, plan.height / h)
@@ -277,17 +337,22 @@ def render(plan: Plan, source: BinaryIO, *, jpeg_quality: int = 85) -> bytes:
             image = ImageOps.exif_transpose(image)
         fx, fy = image.size[0] / full_w, image.size[1] / full_h
         box = (x * fx, y * fy, (x + w) * fx, (y + h) * fy)
-        image = _working_mode(image)
-        if box == (0, 0, *image.size) and (plan.width, plan.height) == image.size:
-            out = image.copy()
-        else:
-            out = image.resize((plan.width, plan.height), Image.Resampling.LANCZOS, box=box, reducing_gap=3.0)
+        return finish(plan, working_mode(image), box, jpeg_quality=jpeg_quality)
+
+
+def finish(plan: Plan, image: Image.Image, box: tuple[float, float, float, float], *, jpeg_quality: int = 85) -> bytes:
+    """Scale the region `box` of `image` (in L, LA, RGB or RGBA; `box` in its pixels) to the
+    planned size, rotate, apply the quality and encode."""
+    if box == (0, 0, *image.size) and (plan.width, plan.height) == image.size:
+        out = image.copy()
+    else:
+        out = image.resize((plan.width, plan.height), Image.Resampling.LANCZOS, box=box, reducing_gap=3.0)
     out = _apply_rotation(out, plan)
     out = _apply_quality(out, plan.quality)
     return _encode(out, plan.format, jpeg_quality)
 
 
-def _working_mode(image: Image.Image) -> Image.Image:
+def working_mode(image: Image.Image) -> Image.Image:
     """Bring any master mode to L, LA, RGB or RGBA (16-bit scans become 8-bit)."""
     mode = image.mode
     if mode in ("L", "LA", "RGB", "RGBA"):
@@ -352,9 +417,9 @@ def _encode(image: Image.Image, fmt: str, jpeg_quality: int) -> bytes:
     return buffer.getvalue()
 
 
-def info_document(service_id: str, width: int, height: int, *, max_area: int | None = None, rights: str | None = None) -> dict:
+def info_document(service_id: str, width: int, height: int, *, limits: Limits | None = None, rights: str | None = None) -> dict:
     """The image information (`info.json`) of a `width`×`height` image served at `service_id`."""
-    largest_w, largest_h = max_size(width, height, max_area)
+    largest_w, largest_h = max_size(width, height, limits)
     factors = [1]
     while math.ceil(max(width, height) / factors[-1]) > TILE_SIZE:
         factors.append(factors[-1] * 2)
@@ -376,8 +441,8 @@ def info_document(service_id: str, width: int, height: int, *, max_area: int | N
         "width": width,
         "height": height,
     }
-    if (largest_w, largest_h) != (width, height):
-        document["maxArea"] = max_area
+    if limits is not None:
+        document.update({"maxWidth": limits.max_width, "maxHeight": limits.max_height, "maxArea": limits.max_area})
     document.update(
         {
             "sizes": sorted(sizes, key=lambda size: size["width"]),

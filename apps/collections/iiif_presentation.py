@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 
 from apps.collections import iiif, selectors
-from apps.collections.iiif_sources import configured_max_area, photograph_image_identifier, photograph_image_size
+from apps.collections.iiif_sources import photograph_image_identifier, photograph_image_size, service_limits
 from apps.collections.models import RightsStatement
 
 CONTEXT = "http://iiif.io/api/presentation/3/context.json"
@@ -48,7 +48,7 @@ def _text(value: str, language: str = "none") -> dict:
 
 def _image_body(request, image_identifier: str, width: int, height: int, label: str | None = None) -> dict:
     service = request.build_absolute_uri(reverse("collections:iiif-image-base", args=[image_identifier]))
-    max_width, max_height = iiif.max_size(width, height, configured_max_area())
+    max_width, max_height = iiif.max_size(width, height, service_limits())
     body = {
         "id": f"{service}/full/max/0/default.jpg",
         "type": "Image",

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 
 from apps.collections import iiif, selectors
+from apps.collections.services.derivatives import photograph_pyramid_name
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,10 @@ class ImageSource:
     modified: datetime | None
     is_public: bool  # anonymous users may see it: CORS for everyone and shared caches
     rights: str | None = None  # a RightsStatements.org or Creative Commons URI
+    # Stricter limits than the service's for this image and user (e.g. from its access level).
+    limits: iiif.Limits | None = None
+    # Opens the pyramidal tiled derivative (iiif_pyramid), or None while there is none.
+    open_pyramid: Callable[[], BinaryIO | None] | None = None
 
 
 Resolver = Callable[[str, object], ImageSource | None]
@@ -50,9 +55,14 @@ def resolve_image_source(identifier: str, user) -> ImageSource | None:
     return None
 
 
-def configured_max_area() -> int:
-    """The most pixels one image response may hold (setting IIIF_MAX_AREA)."""
-    return settings.IIIF_MAX_AREA
+def service_limits() -> iiif.Limits:
+    """What one image response may hold (settings IIIF_MAX_WIDTH, IIIF_MAX_HEIGHT, IIIF_MAX_AREA)."""
+    return iiif.Limits(settings.IIIF_MAX_WIDTH, settings.IIIF_MAX_HEIGHT, settings.IIIF_MAX_AREA)
+
+
+def image_limits(source: ImageSource) -> iiif.Limits:
+    """What one response of this image may hold: the service's limits narrowed by the source's own."""
+    return service_limits().narrowed(source.limits)
 
 
 def photograph_image_identifier(photograph) -> str:
@@ -79,6 +89,15 @@ def photograph_image_source(key: str, user) -> ImageSource | None:
     is_public = not user.is_authenticated or photograph_is_public(photograph)
     master = photograph.master
     width, height = photograph_image_size(photograph)
+
+    def open_pyramid() -> BinaryIO | None:
+        if photograph.derivatives_status != photograph.DerivativesStatus.READY:
+            return None
+        try:
+            return master.storage.open(photograph_pyramid_name(photograph), "rb")
+        except FileNotFoundError:
+            return None
+
     return ImageSource(
         open=lambda: master.storage.open(master.name, "rb"),
         width=width,
@@ -87,6 +106,7 @@ def photograph_image_source(key: str, user) -> ImageSource | None:
         modified=photograph.created_at,  # the master is never modified after ingest
         is_public=is_public,
         rights=photograph.rights_uri or None,
+        open_pyramid=open_pyramid,
     )
 
 

@@ -2,17 +2,17 @@
 manifests. Each view parses the path, finds the image or record through the source registry
 or the selectors (which apply the visibility rule), and renders; pixels are iiif.py's job.
 
-Settings (optional): IIIF_MAX_AREA, the most pixels one response may hold (default 100
-megapixels, see iiif_sources.configured_max_area); IIIF_CACHE_ROOT, where rendered images
-are kept (default MEDIA_ROOT/iiif-cache).
+Settings: IIIF_MAX_WIDTH, IIIF_MAX_HEIGHT, IIIF_MAX_AREA (what one response may hold, see
+iiif_sources.image_limits); IIIF_RENDER_SLOTS and IIIF_RENDER_WAIT_S (renders at once per
+process, see render_slot); the cache's settings in iiif_cache.
 """
 from __future__ import annotations
 
 import hashlib
+import io
 import json
-import os
-import tempfile
-from pathlib import Path
+import threading
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
@@ -22,17 +22,33 @@ from django.utils.cache import get_conditional_response, patch_cache_control, pa
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
-from apps.collections import iiif, iiif_presentation, selectors
-from apps.collections.iiif_sources import ImageSource, configured_max_area, photograph_is_public, resolve_image_source
+from apps.collections import iiif, iiif_presentation, imaging, selectors
+from apps.collections.iiif_cache import cache_open, cache_store
+from apps.collections.iiif_sources import ImageSource, image_limits, photograph_is_public, resolve_image_source
 
 # Shared caches may keep public images this long after a collection is unpublished.
 PUBLIC_MAX_AGE = 3600
 PRIVATE_MAX_AGE = 300
+# A client refused a render slot may try again after this many seconds.
+BUSY_RETRY_AFTER_S = 2
+
+_render_slots = threading.BoundedSemaphore(settings.IIIF_RENDER_SLOTS)
 
 
-def cache_root() -> Path:
-    root = settings.IIIF_CACHE_ROOT
-    return Path(root) if root else Path(settings.MEDIA_ROOT) / "iiif-cache"
+class RenderBusy(Exception):
+    """Every render slot of this process stayed taken for IIIF_RENDER_WAIT_S."""
+
+
+@contextmanager
+def render_slot():
+    """One of this process's IIIF_RENDER_SLOTS render slots, for the duration of a render;
+    raises RenderBusy when none frees up within IIIF_RENDER_WAIT_S."""
+    if not _render_slots.acquire(timeout=settings.IIIF_RENDER_WAIT_S):
+        raise RenderBusy
+    try:
+        yield
+    finally:
+        _render_slots.release()
 
 
 def _source_or_404(request, identifier: str) -> ImageSource:
@@ -74,7 +90,7 @@ def image_base(request, identifier: str):
 @require_safe
 def image_info(request, identifier: str):
     source = _source_or_404(request, identifier)
-    document = iiif.info_document(_service_id(request, identifier), source.width, source.height, max_area=configured_max_area(), rights=source.rights)
+    document = iiif.info_document(_service_id(request, identifier), source.width, source.height, limits=image_limits(source), rights=source.rights)
     response = HttpResponse(json.dumps(document, indent=2), content_type=_json_media_type(request, iiif.CONTEXT))
     response["Link"] = f'<{iiif.PROFILE_URI}>;rel="profile"'
     return _share(response, source.is_public)
@@ -84,7 +100,7 @@ def image_info(request, identifier: str):
 def image_request(request, identifier: str, region: str, size: str, rotation: str, quality_format: str):
     source = _source_or_404(request, identifier)
     try:
-        plan = iiif.plan_request(iiif.parse_request(region, size, rotation, quality_format), source.width, source.height, max_area=configured_max_area())
+        plan = iiif.plan_request(iiif.parse_request(region, size, rotation, quality_format), source.width, source.height, limits=image_limits(source))
     except iiif.IIIFError as error:
         return _share(HttpResponse(error.message, status=error.status, content_type="text/plain; charset=utf-8"), source.is_public)
 
@@ -95,13 +111,40 @@ def image_request(request, identifier: str, region: str, size: str, rotation: st
     if not_modified is not None:
         return _image_headers(request, not_modified, identifier, plan, source, etag)
 
-    path = cache_root() / key[:2] / f"{key}.{plan.format}"
-    if not path.exists():
-        with source.open() as master:
-            data = iiif.render(plan, master)
-        _write_atomically(path, data)
-    response = FileResponse(path.open("rb"), content_type=plan.media_type, filename=f"{identifier}.{plan.format}")
+    cached = cache_open(key, plan.format)
+    if cached is not None:
+        response = FileResponse(cached, content_type=plan.media_type, filename=f"{identifier}.{plan.format}")
+        return _image_headers(request, response, identifier, plan, source, etag)
+    try:
+        with render_slot():
+            data = _render(plan, source)
+    except RenderBusy:
+        return _unavailable(source, "The image service is busy: try again shortly.")
+    except iiif.IIIFError as error:  # a master too large to render without its pyramid
+        return _unavailable(source, error.message)
+    cache_store(key, plan.format, data)
+    response = FileResponse(io.BytesIO(data), content_type=plan.media_type, filename=f"{identifier}.{plan.format}")
     return _image_headers(request, response, identifier, plan, source, etag)
+
+
+def _unavailable(source: ImageSource, message: str) -> HttpResponse:
+    """503 with Retry-After, kept by no cache; readable cross-origin for public images."""
+    response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
+    response["Retry-After"] = str(BUSY_RETRY_AFTER_S)
+    response["Cache-Control"] = "no-store"
+    if source.is_public:
+        response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _render(plan: iiif.Plan, source: ImageSource) -> bytes:
+    """From the pyramidal tiled derivative when the image has one, else from the master."""
+    pyramid = source.open_pyramid() if source.open_pyramid else None
+    if pyramid is not None:
+        with pyramid:
+            return imaging.pyramid_render(plan, pyramid)
+    with source.open() as master:
+        return iiif.render(plan, master)
 
 
 def _image_headers(request, response, identifier: str, plan: iiif.Plan, source: ImageSource, etag: str):
@@ -111,19 +154,6 @@ def _image_headers(request, response, identifier: str, plan: iiif.Plan, source: 
     canonical = f"{_service_id(request, identifier)}/{plan.canonical}"
     response["Link"] = f'<{canonical}>;rel="canonical", <{iiif.PROFILE_URI}>;rel="profile"'
     return _share(response, source.is_public)
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Concurrent renders of one tile each write a temporary file; the last rename wins."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 @require_safe

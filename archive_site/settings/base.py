@@ -188,15 +188,28 @@ STORAGES = {
 # --- Ingest limits (all configurable) -----------------------------------------------------
 INGEST_MAX_BYTES = env_int("INGEST_MAX_BYTES", 512 * 1024 * 1024)
 INGEST_MAX_PIXELS = env_int("INGEST_MAX_PIXELS", 250_000_000)
+# Decoded pixels one decode may hold at once: masters are read by strips, so only files that
+# can only be decoded whole (interlaced PNG, progressive JPEG, WebP, single-strip TIFF) reach it.
+INGEST_MAX_DECODE_BYTES = env_int("INGEST_MAX_DECODE_BYTES", 512 * 1024 * 1024)
 INGEST_ALLOWED_FORMATS = env_list("INGEST_ALLOWED_FORMATS", "JPEG,PNG,TIFF,WEBP")
 IMPORT_ROOT = Path(env("IMPORT_ROOT", str(BASE_DIR / "var" / "import")))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
-# --- IIIF ---------------------------------------------------------------------------------
-# Rendered IIIF images (unset: MEDIA_ROOT/iiif-cache); the most pixels one response may hold.
-IIIF_CACHE_ROOT = env("IIIF_CACHE_ROOT")
-IIIF_MAX_AREA = env_int("IIIF_MAX_AREA", 100_000_000)
+# --- IIIF image service (docs/IIIF.md) ----------------------------------------------------
+# The most one image response may hold, after rotation (declared in info.json).
+IIIF_MAX_WIDTH = env_int("IIIF_MAX_WIDTH", 10_000)
+IIIF_MAX_HEIGHT = env_int("IIIF_MAX_HEIGHT", 10_000)
+IIIF_MAX_AREA = env_int("IIIF_MAX_AREA", 25_000_000)
+# Renders at once per web process; a request that waits longer than IIIF_RENDER_WAIT_S for a
+# slot is answered 503 with Retry-After, so image work cannot take every web thread.
+IIIF_RENDER_SLOTS = env_int("IIIF_RENDER_SLOTS", 2)
+IIIF_RENDER_WAIT_S = env_float("IIIF_RENDER_WAIT_S", 5)
+# Rendered images: where, how many bytes at most (least recently used go first), how often
+# a web process trims the folder after writing to it (also: manage.py trim_iiif_cache).
+IIIF_CACHE_ROOT = env("IIIF_CACHE_ROOT")  # unset: MEDIA_ROOT/iiif-cache
+IIIF_CACHE_MAX_BYTES = env_int("IIIF_CACHE_MAX_BYTES", 2 * 1024**3)
+IIIF_CACHE_TRIM_INTERVAL_S = env_float("IIIF_CACHE_TRIM_INTERVAL_S", 300)
 
 # --- Job rows (archive_site.rqjobs) ---------------------------------------------------------
 # One reconcile thread per worker re-queues or fails every kind of job row whose job was
@@ -274,5 +287,5 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"pgserver": {"level": "WARNING"}},
+    "loggers": {"pgserver": {"level": "WARNING"}, "pyvips": {"level": "WARNING"}},
 }

@@ -101,14 +101,53 @@ def test_invalid_requests_are_400(path):
     assert caught.value.message
 
 
+AREA_ONLY = iiif.Limits(max_width=100_000, max_height=100_000, max_area=3_000_000)
+
+
 def test_pixel_limit_scales_max_down_and_refuses_larger_explicit_sizes():
-    plan = request_plan("full/max/0/default.jpg", 4000, 3000, max_area=3_000_000)
+    plan = request_plan("full/max/0/default.jpg", 4000, 3000, limits=AREA_ONLY)
     assert plan.width * plan.height <= 3_000_000
     assert abs(plan.width / plan.height - 4 / 3) < 0.01
     with pytest.raises(IIIFError):
-        request_plan("full/4000,3000/0/default.jpg", 4000, 3000, max_area=3_000_000)
+        request_plan("full/4000,3000/0/default.jpg", 4000, 3000, limits=AREA_ONLY)
     with pytest.raises(IIIFError):
-        request_plan("full/^pct:1000/0/default.jpg", 1000, 1000, max_area=3_000_000)
+        request_plan("full/^pct:1000/0/default.jpg", 1000, 1000, limits=AREA_ONLY)
+
+
+LIMITS = iiif.Limits(max_width=10_000, max_height=10_000, max_area=100_000_000)
+
+
+def test_limits_apply_to_the_output_after_rotation():
+    # 9999×9999 fits every limit before rotation; turned 45° it is 14141×14141 (200 MP).
+    request_plan("full/^9999,9999/0/default.png", limits=LIMITS)
+    with pytest.raises(IIIFError) as caught:
+        request_plan("full/^9999,9999/45/default.png", limits=LIMITS)
+    assert "after rotation" in caught.value.message and "maxArea" in caught.value.message
+    # A quarter turn swaps the sides: maxWidth applies to the height asked for.
+    tall = iiif.Limits(max_width=1000, max_height=4000, max_area=100_000_000)
+    request_plan("full/^1000,4000/0/default.jpg", limits=tall)
+    with pytest.raises(IIIFError):
+        request_plan("full/^1000,4000/90/default.jpg", limits=tall)
+    # "max" is scaled down until the rotated image fits.
+    plan = request_plan("full/max/45/default.jpg", 8000, 8000, limits=LIMITS)
+    rotated = iiif.rotated_size(plan.width, plan.height, plan.degrees)
+    assert LIMITS.fits(*rotated) and rotated[0] > 9_000
+
+
+def test_rotated_size_is_the_size_rendered():
+    master = grid_image(300, 200)
+    for degrees in (0, 30, 45, 90, 137.5, 180, 270, 359):
+        plan = request_plan(f"full/max/{degrees}/default.png", 300, 200)
+        image = Image.open(io.BytesIO(render(plan, io.BytesIO(master))))
+        assert image.size == iiif.rotated_size(300, 200, plan.degrees), degrees
+
+
+@pytest.mark.parametrize(("path", "side"), [("full/^1,66000/0/default.jpg", 65_535), ("full/^1,20000/0/default.webp", 16_383), ("full/^20000,1/90/default.webp", 16_383)])
+def test_sizes_past_the_encoders_limits_are_400(path, side):
+    unlimited = iiif.Limits(max_width=10**9, max_height=10**9, max_area=10**12)
+    with pytest.raises(IIIFError) as caught:
+        request_plan(path, limits=unlimited)
+    assert caught.value.status == 400 and f"at most {side} pixels" in caught.value.message
 
 
 def test_confined_size_never_asks_for_upscaling():
@@ -212,8 +251,19 @@ def test_info_document_lists_tiles_and_sizes():
     assert info["profile"] == "level2" and (info["width"], info["height"]) == (5000, 3000)
     assert info["tiles"] == [{"width": 512, "height": 512, "scaleFactors": [1, 2, 4, 8, 16]}]
     assert info["sizes"][0] == {"width": 40, "height": 24} and info["sizes"][-1] == {"width": 5000, "height": 3000}
-    assert "maxArea" not in info
+    assert "maxArea" not in info and "maxWidth" not in info
     assert info["rights"].startswith("http")
-    limited = info_document("https://example.org/x", 20000, 20000, max_area=100_000_000)
-    assert limited["maxArea"] == 100_000_000
-    assert all(size["width"] * size["height"] <= 100_000_000 for size in limited["sizes"])
+    limited = info_document("https://example.org/x", 20000, 20000, limits=LIMITS)
+    assert (limited["maxWidth"], limited["maxHeight"], limited["maxArea"]) == (10_000, 10_000, 100_000_000)
+    assert all(LIMITS.fits(size["width"], size["height"]) for size in limited["sizes"])
+
+
+def test_a_master_past_pillows_bomb_limit_is_not_decoded_but_503():
+    """Before its pyramid exists, a master Pillow refuses to open (over ~179 MP) answers
+    503 (try again), not 500; its pyramid serves it once the derivatives job has run."""
+    from tests.collections import images
+
+    plan = request_plan("0,0,512,512/512,/0/default.jpg", 30000, 30000)
+    with pytest.raises(IIIFError) as caught:
+        render(plan, io.BytesIO(images.png_bomb()))
+    assert caught.value.status == 503 and "try again" in caught.value.message

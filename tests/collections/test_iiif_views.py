@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import zlib
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -195,3 +196,92 @@ def test_exif_rotated_masters_are_served_upright(client, fonds, archivist):
     response = client.get(f"/iiif/3/photograph-{photo.pk}/full/max/0/default.png")
     image = Image.open(io.BytesIO(b"".join(response.streaming_content))).convert("RGB")
     assert image.size == (100, 200) and image.getpixel((50, 160))[2] > 150  # blue at the bottom
+
+
+# --- Limits, encoders, the bounded cache, render slots, the pyramid (issue 11) ------------------
+
+
+def test_info_json_declares_the_limits_and_they_are_enforced_after_rotation(client, public_photo, settings):
+    settings.IIIF_MAX_WIDTH, settings.IIIF_MAX_HEIGHT, settings.IIIF_MAX_AREA = 3000, 2500, 5_000_000
+    base = f"/iiif/3/photograph-{public_photo.pk}"
+    info = client.get(f"{base}/info.json").json()
+    assert (info["maxWidth"], info["maxHeight"], info["maxArea"]) == (3000, 2500, 5_000_000)
+    assert client.get(f"{base}/full/^1900,1900/0/default.jpg").status_code == 200  # 1900×1267
+    refused = client.get(f"{base}/full/^1900,1900/45/default.jpg")  # 2241×2241 once turned: 5.02 MP
+    assert refused.status_code == 400
+    assert "after rotation" in refused.content.decode() and "maxArea" in refused.content.decode()
+    assert client.get(f"{base}/full/^2600,/90/default.jpg").status_code == 400  # 2600 high once turned
+    assert client.get(f"{base}/full/^2600,/0/default.jpg").status_code == 200
+
+
+def test_sizes_past_the_encoders_limits_are_400_not_500(client, public_photo, settings):
+    settings.IIIF_MAX_WIDTH = settings.IIIF_MAX_HEIGHT = 10**6
+    settings.IIIF_MAX_AREA = 10**9
+    base = f"/iiif/3/photograph-{public_photo.pk}"
+    for path, side in (("full/^1,66000/0/default.jpg", "65535"), ("full/^1,20000/0/default.webp", "16383")):
+        response = client.get(f"{base}/{path}")
+        assert response.status_code == 400 and side in response.content.decode()
+
+
+def _cached_files(root) -> set:
+    return {path for path in root.rglob("*") if path.is_file()}
+
+
+def test_the_cache_is_trimmed_least_recently_used_first(client, public_photo, settings, tmp_path):
+    import os
+
+    from django.core.management import call_command
+
+    root = tmp_path / "cache"
+    settings.IIIF_CACHE_ROOT = str(root)
+    base = f"/iiif/3/photograph-{public_photo.pk}"
+
+    def fetch(region: str) -> set:
+        before = _cached_files(root)
+        assert client.get(f"{base}/{region}/max/0/default.png").status_code == 200
+        return _cached_files(root) - before
+
+    (first,), (second,) = fetch("0,0,400,400"), fetch("400,0,400,400")
+    os.utime(first, (1, 1))  # the first was written long before the second …
+    os.utime(second, (2, 2))
+    assert fetch("0,0,400,400") == set()  # … but used again since: a hit, marked as used
+    settings.IIIF_CACHE_MAX_BYTES = int(first.stat().st_size * 2.5)  # room for two such tiles
+    settings.IIIF_CACHE_TRIM_INTERVAL_S = 0  # trim after every write
+    (third,) = fetch("800,0,400,400")
+    assert _cached_files(root) == {first, third}  # the least recently used one went
+
+    call_command("trim_iiif_cache", "--max-bytes", "0")
+    assert _cached_files(root) == set()
+
+
+def test_a_render_waits_for_a_slot_and_answers_503_when_none_frees(client, public_photo, settings):
+    from contextlib import ExitStack
+
+    from apps.collections.iiif_views import render_slot
+
+    settings.IIIF_RENDER_WAIT_S = 0
+    url = f"/iiif/3/photograph-{public_photo.pk}/0,0,300,300/max/0/default.jpg"
+    with ExitStack() as stack:
+        for _ in range(settings.IIIF_RENDER_SLOTS):
+            stack.enter_context(render_slot())  # every slot busy with another render
+        busy = client.get(url)
+        assert busy.status_code == 503 and int(busy["Retry-After"]) > 0 and busy["Cache-Control"] == "no-store"
+        assert client.get(f"/iiif/3/photograph-{public_photo.pk}/info.json").status_code == 200  # no render: not held up
+    assert client.get(url).status_code == 200
+
+
+def test_tiles_come_from_the_pyramid_not_the_master(client, public_photo):
+    from apps.collections.services.derivatives import photograph_pyramid_name
+
+    services.photograph_build_derivatives(photograph_id=public_photo.pk)
+    storage = public_photo.master.storage
+    assert storage.exists(photograph_pyramid_name(public_photo))
+    base = f"/iiif/3/photograph-{public_photo.pk}"
+    from_master = Image.open(io.BytesIO(b"".join(client.get(f"{base}/600,400,512,400/256,/0/default.png").streaming_content))).convert("RGB")
+    storage.delete(public_photo.master.name)  # not needed any more for any tile
+    for path in ("full/max/0/default.jpg", "0,0,512,512/512,/0/default.jpg", "1024,512,176,288/88,/0/default.jpg", "full/300,/33/gray.webp"):
+        assert client.get(f"{base}/{path}").status_code == 200, path
+    tile = Image.open(io.BytesIO(b"".join(client.get(f"{base}/600,400,512,400/256,/0/color.png").streaming_content))).convert("RGB")
+    assert tile.size == from_master.size
+    difference = np.abs(np.asarray(tile, dtype=int) - np.asarray(from_master, dtype=int))
+    assert difference.mean() < 4  # the same picture (the pyramid of a JPEG master has JPEG tiles)

@@ -185,3 +185,67 @@ def test_derivatives_whose_job_vanished_are_reenqueued_by_reconcile(fonds, rq_qu
     rq_worker()
     photograph.refresh_from_db()
     assert photograph.derivatives_status == Photograph.DerivativesStatus.READY
+
+
+def test_files_that_can_only_be_decoded_whole_must_fit_the_decode_budget(fonds, settings, media_files):
+    import pyvips
+
+    picture = pyvips.Image.black(400, 300, bands=3).copy(interpretation="srgb") + [90, 120, 200]
+    interlaced = io.BytesIO(picture.cast("uchar").pngsave_buffer(interlace=True))
+    plain = io.BytesIO(picture.cast("uchar").pngsave_buffer())
+    settings.INGEST_MAX_DECODE_BYTES = 400 * 300 * 3 - 1  # less than the whole decoded image
+    with pytest.raises(IngestRefused) as refused:
+        ingest(fonds, "interlaced.png", interlaced.getvalue())
+    assert refused.value.code == IngestRefused.TOO_MANY_PIXELS
+    assert "interlaced PNG" in refused.value.message and "MB" in refused.value.message
+    assert Photograph.objects.count() == 0 and media_files() == []
+    # The same pixels stored by rows are decoded a few rows at a time: accepted.
+    assert ingest(fonds, "plain.png", plain.getvalue()).width == 400
+
+
+MEMORY_PROBE = """
+import os, resource, sys
+import django
+django.setup()
+from django.contrib.auth import get_user_model
+from django.core.files import File
+from django.test import Client
+from apps.collections import services
+from apps.collections.models import Collection
+collection = Collection.objects.get(pk=int(sys.argv[2]))
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+with open(sys.argv[1], "rb") as handle:
+    photo = services.photograph_ingest(collection=collection, file=File(handle, name="big.png"), filename="big.png", user=None).photograph
+photo = services.photograph_build_derivatives(photograph_id=photo.pk)
+for path in ("7168,7168,512,512/512,/0/default.jpg", "0,0,512,512/512,/0/default.jpg", "full/512,/0/default.jpg"):
+    response = Client().get(f"/iiif/3/photograph-{photo.pk}/{path}", HTTP_HOST="localhost")
+    assert response.status_code == 200, (path, response.status_code)
+print(photo.pk, photo.derivatives_status, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_small_file_of_many_pixels_is_ingested_and_tiled_with_bounded_memory(fonds, tmp_path, settings, test_database_url):
+    """Finding 2 of issue 11: a 15000×15000 PNG of under 1 MB decodes to 675 MB. Ingest, its
+    derivatives and its tiles read it by strips and from the pyramid, never whole."""
+    import os
+    import subprocess
+    import sys
+
+    import pyvips
+
+    big = tmp_path / "big.png"
+    pyvips.Image.black(15000, 15000, bands=3).copy(interpretation="srgb").pngsave(str(big), compression=9)
+    assert big.stat().st_size < 1_000_000
+    env = {
+        **os.environ,
+        "DATABASE_URL": test_database_url,
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "IIIF_CACHE_ROOT": str(tmp_path / "cache"),
+    }
+    result = subprocess.run([sys.executable, "-c", MEMORY_PROBE, str(big), str(fonds.pk)], capture_output=True, text=True, env=env, cwd=settings.BASE_DIR)
+    assert result.returncode == 0, result.stderr[-3000:]
+    pk, status, grown_kb = result.stdout.split()[-3:]
+    assert status == Photograph.DerivativesStatus.READY
+    assert int(grown_kb) < 300 * 1024, f"peak memory grew by {int(grown_kb) // 1024} MB"  # decoded whole: 675 MB

@@ -1,13 +1,17 @@
-"""Derivatives of a master: a thumbnail and a display copy, 8-bit sRGB JPEG, upright.
-The master itself is only read."""
+"""Derivatives of a master: a thumbnail and a display copy, 8-bit sRGB JPEG, upright, and
+the pyramidal tiled TIFF the IIIF image service cuts tiles from. The master itself is only
+read, by strips or at a reduced scale (imaging), never decoded whole."""
 from __future__ import annotations
 
 import io
 import logging
+import tempfile
 from datetime import timedelta
+from pathlib import Path
 
 import numpy as np
 from django.conf import settings
+from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -16,6 +20,7 @@ from rq import Retry
 
 from archive_site.rqjobs import LIVE_JOB_STATES, ReconcileAction, db_retrying, enqueue_replacing, fetch_job
 
+from .. import imaging
 from ..models import Photograph
 
 logger = logging.getLogger(__name__)
@@ -23,6 +28,11 @@ logger = logging.getLogger(__name__)
 DISPLAY_SIZE = 2000
 THUMBNAIL_SIZE = 400
 _SRGB = ImageCms.createProfile("sRGB")
+
+
+def photograph_pyramid_name(photograph: Photograph) -> str:
+    """Where the photograph's pyramidal tiled TIFF is stored (media storage)."""
+    return f"derivatives/{photograph.pk}/pyramid.tif"
 
 
 def _to_8bit(image: Image.Image) -> Image.Image:
@@ -70,7 +80,7 @@ def _jpeg(image: Image.Image, quality: int) -> ContentFile:
 
 
 def photograph_build_derivatives(*, photograph_id: int) -> Photograph | None:
-    """Build (or rebuild when missing) the display copy and thumbnail. Idempotent: a
+    """Build (or rebuild when missing) the display copy, thumbnail and pyramid. Idempotent: a
     photograph whose derivatives are ready and present is left alone. Records failure on
     the row and re-raises so the queue can retry. None when the photograph is gone."""
     photograph = db_retrying(Photograph.objects.filter(pk=photograph_id).first, what=f"photograph {photograph_id}")
@@ -81,17 +91,18 @@ def photograph_build_derivatives(*, photograph_id: int) -> Photograph | None:
         photograph.derivatives_status == Photograph.DerivativesStatus.READY
         and photograph.display and photograph.thumbnail
         and storage.exists(photograph.display.name) and storage.exists(photograph.thumbnail.name)
+        and storage.exists(photograph_pyramid_name(photograph))
     ):
         return photograph
     try:
-        with photograph.master.open("rb") as master, Image.open(master) as image:
-            if image.format == "JPEG":
-                # Decode at the smallest DCT scale that is still at least the display size.
-                scale = max(image.width, image.height) / DISPLAY_SIZE
-                if scale > 1:
-                    image.draft(image.mode, (int(image.width / scale), int(image.height / scale)))
-            image.load()
-            display = display_image(image)
+        with photograph.master.open("rb") as master, tempfile.TemporaryDirectory() as work:
+            display = display_image(imaging.decode_reduced(master, at_least=DISPLAY_SIZE))
+            pyramid = Path(work) / "pyramid.tif"
+            imaging.pyramid_write(master, pyramid)
+            # A fixed name (the image service finds it by the photograph): replace, not rename.
+            storage.delete(photograph_pyramid_name(photograph))
+            with pyramid.open("rb") as handle:
+                storage.save(photograph_pyramid_name(photograph), File(handle))
         display.thumbnail((DISPLAY_SIZE, DISPLAY_SIZE), Image.Resampling.LANCZOS)
         thumbnail = display.copy()
         thumbnail.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE), Image.Resampling.LANCZOS)

@@ -1,7 +1,8 @@
 """Ingest: the one way a master scan enters the archive, whatever the entry point (API,
 portal upload, admin, CSV import, `manage.py import_photos`, demo data).
 
-validate (a real image of an allowed format, within the size and pixel limits) →
+validate (a real image of an allowed format, within the size, pixel and decode-memory
+limits, decoded through to the end by strips, never whole) →
 checksum → refuse duplicates in the collection → store the master byte for byte → row
 (EXIF in extra_metadata) → derivatives job on the `default` queue once committed.
 A refused file leaves nothing behind: no row and no stored file.
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
+import pyvips
 from django.conf import settings
 from django.core.files import File
 from django.db import IntegrityError, transaction
@@ -23,6 +25,7 @@ from PIL import ExifTags, Image, UnidentifiedImageError
 
 from archive_site.storage import files_delete
 
+from .. import imaging
 from ..models import Collection, MetadataChange, Photograph
 from .derivatives import derivatives_enqueue_on_commit
 from .metadata import photograph_metadata_clean
@@ -111,6 +114,8 @@ def _json_safe(value: Any) -> Any:
 
 def _exif(image: Image.Image) -> dict[str, Any]:
     """Readable EXIF tags (main IFD, Exif IFD, GPS) by name; binary blobs such as MakerNote dropped."""
+    if image.format == "PNG" and "exif" not in image.info:
+        return {}  # Pillow would decode the whole image to look for an eXIf chunk after the pixels
     try:
         exif = image.getexif()
     except Exception:  # a broken EXIF block must not refuse an otherwise good scan
@@ -149,14 +154,30 @@ def _bit_depth(image: Image.Image, head: bytes) -> int:
     return 8
 
 
-def _is_grayscale(image: Image.Image) -> bool:
-    if image.mode in _GRAY_MODES:
-        return True
-    sample = image.convert("RGB")
-    sample.thumbnail((256, 256))
-    pixels = np.asarray(sample, dtype=np.int16)
+def _looks_grayscale(sample: Image.Image) -> bool:
+    pixels = np.asarray(sample.convert("RGB"), dtype=np.int16)
     spread = pixels.max(axis=2) - pixels.min(axis=2)
     return bool(np.percentile(spread, 99) <= GRAYSCALE_TOLERANCE)
+
+
+def _decode_bytes(image: Image.Image, bit_depth: int) -> tuple[int, str]:
+    """The most decoded pixel memory reading `image` by strips needs at once, and why.
+    Interlaced PNG, progressive JPEG, WebP and single-strip TIFF can only be decoded whole."""
+    width, height = image.size
+    row = width * len(image.getbands()) * max(1, bit_depth // 8)
+    if image.format == "PNG" and image.info.get("interlace"):
+        return row * height, "an interlaced PNG is decoded whole"
+    if image.format == "JPEG" and (image.info.get("progressive") or image.info.get("progression")):
+        return 2 * width * height * len(image.getbands()), "a progressive JPEG is decoded whole"
+    if image.format == "WEBP":
+        return row * height, "a WebP image is decoded whole"
+    if image.format == "TIFF":
+        tile_width, tile_length = image.tag_v2.get(322), image.tag_v2.get(323)
+        if tile_width and tile_length:
+            return row * int(tile_length) * 2, "a tiled TIFF is decoded by rows of tiles"
+        rows = int(image.tag_v2.get(278) or height)
+        return row * min(rows, height), "a TIFF is decoded by strips"
+    return row * 16, "decoded by strips"
 
 
 def image_inspect(*, file: IO[bytes], filename: str) -> ImageInspection:
@@ -187,18 +208,21 @@ def image_inspect(*, file: IO[bytes], filename: str) -> ImageInspection:
                 width, height = image.size
                 if width * height > settings.INGEST_MAX_PIXELS:
                     raise IngestRefused(IngestRefused.TOO_MANY_PIXELS, too_many)
-                image.verify()
-            file.seek(0)
-            with Image.open(file) as image:
-                if image.format == "JPEG":
-                    # Decode at 1/8 scale: the whole stream is still read (truncation is caught),
-                    # at a fraction of the memory and time.
-                    image.draft(image.mode, (max(width // 8, 1), max(height // 8, 1)))
-                image.load()
-                exif = _exif(image)
                 fmt, mode = image.format, image.mode
                 bit_depth = _bit_depth(image, head)
-                is_grayscale = _is_grayscale(image)
+                decode_bytes, why = _decode_bytes(image, bit_depth)
+                if decode_bytes > settings.INGEST_MAX_DECODE_BYTES:
+                    raise IngestRefused(
+                        IngestRefused.TOO_MANY_PIXELS,
+                        f"{filename} is refused: decoding it needs {decode_bytes / 1e6:,.0f} MB of memory at once ({why}); "
+                        f"the limit is {settings.INGEST_MAX_DECODE_BYTES / 1e6:,.0f} MB. Save it as a baseline JPEG, a non-interlaced PNG or a tiled TIFF.",
+                    )
+                exif = _exif(image)
+                image.verify()
+            # Read every pixel (a truncated or damaged file fails here) by strips, keeping
+            # only a small sample: memory stays far below the decoded image's size.
+            sample = imaging.decode_sample(file)
+            is_grayscale = mode in _GRAY_MODES or _looks_grayscale(sample)
         except IngestRefused:
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -208,7 +232,7 @@ def image_inspect(*, file: IO[bytes], filename: str) -> ImageInspection:
                 IngestRefused.UNSUPPORTED_FORMAT,
                 f"{filename} is not an image in an accepted format ({', '.join(allowed)}).",
             ) from None
-        except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as exc:
+        except (OSError, SyntaxError, ValueError, EOFError, MemoryError, pyvips.Error) as exc:
             raise IngestRefused(IngestRefused.CORRUPT, f"{filename} is damaged and cannot be read ({exc}).") from None
         finally:
             file.seek(0)

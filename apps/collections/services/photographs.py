@@ -9,6 +9,7 @@ from django.db import transaction
 from archive_site.storage import files_delete
 
 from ..models import MetadataChange, Photograph
+from .derivatives import photograph_pyramid_name
 from .metadata import history_rows, photograph_metadata_clean, photograph_metadata_diff
 
 
@@ -41,6 +42,7 @@ def photograph_update(
 def photograph_delete(*, photograph: Photograph, user) -> None:
     """Delete the row with its history; the master and derivatives go once that is committed."""
     names = [f.name for f in (photograph.master, photograph.thumbnail, photograph.display) if f]
+    names.append(photograph_pyramid_name(photograph))
     storage = photograph.master.storage
     with transaction.atomic():
         photograph.delete()
