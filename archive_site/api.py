@@ -5,8 +5,9 @@ Errors look like {"error": {"status": 403, "code": "not_authenticated", "message
 """
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError as DjangoValidationError
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.shortcuts import render
 from django.views import defaults
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, permissions, serializers
@@ -54,9 +55,17 @@ def error_response(*, status_code: int, code: str, message: str) -> Response:
     return Response({"error": {"status": status_code, "code": code, "message": message}}, status=status_code)
 
 
-
 def _error_json(request, *, status_code: int, code: str, message: str) -> JsonResponse:
     return JsonResponse({"error": {"status": status_code, "code": code, "message": message}}, status=status_code)
+
+
+def bad_request(request, exception):
+    """handler400: the error format under /api/, the portal's error page elsewhere. Only our
+    own BadRequest messages are shown; other SuspiciousOperations get a generic message."""
+    message = str(exception) if type(exception) is BadRequest and str(exception) else "The request could not be understood."
+    if request.path.startswith("/api/"):
+        return _error_json(request, status_code=400, code="bad_request", message=message)
+    return render(request, "400.html", {"message": message}, status=400)
 
 
 def page_not_found(request, exception):
