@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from .models import Collection, CsvImport, MetadataChange, Photograph, RightsStatement
 from .selectors import ORDERINGS
+from .services import edtf_range_note
 
 
 class CollectionSerializer(serializers.ModelSerializer):
@@ -78,12 +79,17 @@ class PhotographListSerializer(serializers.ModelSerializer):
 
 
 class PhotographSerializer(PhotographListSerializer):
+    date_note = serializers.SerializerMethodField(help_text="Why a valid date has no date_lower/date_upper (empty when it has them).")
+
     class Meta(PhotographListSerializer.Meta):
         fields = [
             *PhotographListSerializer.Meta.fields[:-2],
-            "description", "source", "language", "format", "rights_note", "extra_metadata", "original_filename",
+            "date_note", "description", "source", "language", "format", "rights_note", "extra_metadata", "original_filename",
             "sha256", "file_size", "mode", "bit_depth", "created_at", "updated_at",
         ]
+
+    def get_date_note(self, photograph) -> str:
+        return edtf_range_note(photograph.date)
 
 
 class _MetadataFields(serializers.Serializer):
