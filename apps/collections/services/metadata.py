@@ -12,6 +12,7 @@ from edtf import parse_edtf, struct_time_to_date, text_to_edtf
 from edtf.parser.edtf_exceptions import EDTFParseException
 
 from ..models import MetadataChange, Photograph, RightsStatement
+from .csv_columns import SUBJECT_SEPARATOR
 
 # Fields a person may edit; everything else on Photograph is written by ingest or derived.
 EDITABLE_FIELDS = (
@@ -127,13 +128,18 @@ def rights_normalize(value: str) -> str:
 
 
 def subjects_normalize(value: Any) -> list[str]:
-    """A list of terms or one string with terms separated by "|"; blanks and repeats dropped."""
+    """A list of terms or one string with terms separated by "|"; blanks and repeats dropped.
+    A listed term may not contain "|": CSV, the portal and the admin separate terms with it, so
+    such a term would not come back from an export as itself."""
     if value is None:
         return []
     if isinstance(value, str):
-        terms = value.split("|")
+        terms = value.split(SUBJECT_SEPARATOR)
     elif isinstance(value, (list, tuple)):
         terms = [str(term) for term in value]
+        for term in terms:
+            if SUBJECT_SEPARATOR in term:
+                raise ValidationError({"subjects": f'The term "{term[:40]}" contains "{SUBJECT_SEPARATOR}", which separates subject terms (in CSV, the portal and the admin); give it as separate terms or write it without "{SUBJECT_SEPARATOR}".'})
     else:
         raise ValidationError({"subjects": "Give a list of terms or terms separated by '|'."})
     cleaned: list[str] = []
