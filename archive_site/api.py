@@ -10,8 +10,11 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.views import defaults
 from drf_spectacular.utils import extend_schema
+from axes.helpers import get_lockout_message
 from rest_framework import exceptions, permissions, serializers
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -104,3 +107,21 @@ class CurrentUserView(APIView):
             "is_staff": user.is_staff,
         }
         return Response(CurrentUserSerializer(data).data)
+
+
+class TokenObtainView(ObtainAuthToken):
+    """POST username and password for the API token. Throttled per address (scope "login"),
+    and a username locked out after repeated failures (django-axes) is refused even with
+    the right password until the cool-off has passed."""
+
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+
+    def post(self, request, *args, **kwargs):
+        try:
+            return super().post(request, *args, **kwargs)
+        except exceptions.ValidationError:
+            # axes flags the request it was given: here DRF's request, not Django's.
+            if getattr(request, "axes_locked_out", False):
+                return error_response(status_code=429, code="locked_out", message=get_lockout_message())
+            raise

@@ -15,6 +15,8 @@ RQ_QUEUE_PREFIX = os.environ["RQ_QUEUE_PREFIX"]
 RQ_QUEUES = rq_queues(REDIS_URL)
 if not os.environ.get("DATABASE_URL"):
     DATABASES["default"]["TEST"] = {"NAME": f"test_chroma_{os.getpid()}"}  # noqa: F405
+# Throttle counts per test process, emptied before each test (tests/conftest.py).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     **STORAGES,  # noqa: F405
