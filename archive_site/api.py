@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
+from django.utils.cache import add_never_cache_headers
 from django.views import defaults
 from drf_spectacular.utils import extend_schema
 from axes.helpers import get_lockout_message
@@ -119,9 +120,11 @@ class TokenObtainView(ObtainAuthToken):
 
     def post(self, request, *args, **kwargs):
         try:
-            return super().post(request, *args, **kwargs)
+            response = super().post(request, *args, **kwargs)
         except exceptions.ValidationError:
             # axes flags the request it was given: here DRF's request, not Django's.
             if getattr(request, "axes_locked_out", False):
                 return error_response(status_code=429, code="locked_out", message=get_lockout_message())
             raise
+        add_never_cache_headers(response)  # the body is a secret
+        return response

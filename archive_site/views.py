@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from rest_framework.authtoken.models import Token
 
@@ -11,6 +12,7 @@ from .services import api_token_rotate
 
 
 @require_GET
+@never_cache  # shows the API token: no browser or proxy may keep a copy
 @login_required
 def account(request):
     token = Token.objects.filter(user=request.user).first()

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_rq",
     "axes",
+    "csp",
     "archive_site",
     "apps.collections",
     "apps.mlcore",
@@ -57,6 +58,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -67,6 +69,33 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a login lockout into the lockout page
 ]
+
+# Content-Security-Policy (django-csp): scripts, styles, fonts, images and fetches from this
+# site only; nothing inline except style attributes (positions of annotation boxes come from
+# data; a style attribute cannot run script). Views may widen it with csp_update (Redoc).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", *[f"'sha256-{digest}'" for digest in (
+            # The fixed <style> elements of vendored code (tests/foundation/test_security_headers.py
+            # recomputes them, so an upgrade that changes one fails there):
+            "9xTiqzfwFaL2SGb1rmr8gysEwVVjIvqWAgmZgqFqpEE=",  # OpenSeadragon 6.1.1's mobile focus rule
+            "KKjBAGERxCMkpnyRzzx30Ft5uJyWEE4TggCMJ9MJhMw=",  # django-rq admin pages
+            "3HT4TFoCN6UZR/IBz5IGZ/l8VEv+BIOqCR558/XA3Jg=",
+            "v5MY146GJAjl1QbCe2MklIw9r0xCNOWCEWSPd53tlgQ=",
+        )]],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'self'"],
+    },
+}
 
 ROOT_URLCONF = "archive_site.urls"
 WSGI_APPLICATION = "archive_site.wsgi.application"
