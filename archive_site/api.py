@@ -88,7 +88,7 @@ def server_error(request):
 
 class CurrentUserSerializer(serializers.Serializer):
     username = serializers.CharField()
-    email = serializers.EmailField()
+    email = serializers.CharField(help_text="An e-mail address, or empty.")
     roles = serializers.ListField(child=serializers.CharField())
     is_staff = serializers.BooleanField()
 

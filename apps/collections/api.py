@@ -56,11 +56,14 @@ ERROR = inline_serializer("Error", {"error": inline_serializer("ErrorBody", {
     "status": serializers.IntegerField(), "code": serializers.CharField(), "message": serializers.CharField(),
     "fields": serializers.DictField(required=False),
 })})
+# A refused ingest (code one of REFUSAL_STATUS, with the duplicate it names) or, for 400, also
+# an invalid request in the plain error format (code "invalid", with fields).
 REFUSAL = inline_serializer("IngestRefusal", {"error": inline_serializer("IngestRefusalBody", {
     "status": serializers.IntegerField(),
-    "code": serializers.ChoiceField(choices=list(REFUSAL_STATUS)),
+    "code": serializers.CharField(help_text=f"One of {', '.join(REFUSAL_STATUS)}, or invalid."),
     "message": serializers.CharField(),
-    "existing": inline_serializer("ExistingPhotograph", {"id": serializers.IntegerField(), "identifier": serializers.CharField(), "title": serializers.CharField()}, allow_null=True),
+    "existing": inline_serializer("ExistingPhotograph", {"id": serializers.IntegerField(), "identifier": serializers.CharField(), "title": serializers.CharField()}, allow_null=True, required=False),
+    "fields": serializers.DictField(required=False),
 })})
 
 

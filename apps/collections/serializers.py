@@ -15,7 +15,7 @@ from .services import edtf_range_note
 
 
 class CollectionSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     depth = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -61,7 +61,7 @@ class PhotographListSerializer(serializers.ModelSerializer):
     collection = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     rights_label = serializers.CharField(source="get_rights_uri_display", read_only=True)
     files = PhotographFilesField(source="*", read_only=True)
-    rank = serializers.FloatField(read_only=True, required=False, help_text="Full-text relevance (only with q).")
+    rank = serializers.FloatField(read_only=True, allow_null=True, help_text="Full-text relevance (null without q).")
 
     class Meta:
         model = Photograph
@@ -72,10 +72,9 @@ class PhotographListSerializer(serializers.ModelSerializer):
         ]
 
     def to_representation(self, instance):
-        data = super().to_representation(instance)
         if not hasattr(instance, "rank"):
-            data.pop("rank", None)
-        return data
+            instance.rank = None  # always sent, so the schema can say it is there
+        return super().to_representation(instance)
 
 
 class PhotographSerializer(PhotographListSerializer):
