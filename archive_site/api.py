@@ -5,13 +5,18 @@ Errors look like {"error": {"status": 403, "code": "not_authenticated", "message
 """
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from axes.helpers import get_lockout_message
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.shortcuts import render
+from django.utils.cache import add_never_cache_headers
 from django.views import defaults
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, permissions, serializers
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -58,12 +63,14 @@ ERROR_SCHEMA = inline_serializer("Error", {"error": inline_serializer("ErrorBody
 
 def refusal_schema(name: str, *, existing: dict, codes: list[str] | None = None):
     """The schema of a refusal in the error format that names what is in the way
-    (`existing`: its fields, or null), for `extend_schema(responses=…)`."""
+    (`existing`: its fields, or null), for `extend_schema(responses=…)`. The same status may
+    also carry a plain invalid-request error (code "invalid", with `fields`)."""
     return inline_serializer(name, {"error": inline_serializer(f"{name}Body", {
         "status": serializers.IntegerField(),
-        "code": serializers.ChoiceField(choices=codes) if codes else serializers.CharField(),
+        "code": serializers.ChoiceField(choices=[*codes, "invalid"]) if codes else serializers.CharField(),
         "message": serializers.CharField(),
-        "existing": inline_serializer(f"{name}Existing", existing, allow_null=True),
+        "existing": inline_serializer(f"{name}Existing", existing, allow_null=True, required=False),
+        "fields": serializers.DictField(required=False),
     })})
 
 
@@ -110,9 +117,17 @@ def error_response(*, status_code: int, code: str, message: str) -> Response:
     return Response({"error": {"status": status_code, "code": code, "message": message}}, status=status_code)
 
 
-
 def _error_json(request, *, status_code: int, code: str, message: str) -> JsonResponse:
     return JsonResponse({"error": {"status": status_code, "code": code, "message": message}}, status=status_code)
+
+
+def bad_request(request, exception):
+    """handler400: the error format under /api/, the portal's error page elsewhere. Only our
+    own BadRequest messages are shown; other SuspiciousOperations get a generic message."""
+    message = str(exception) if type(exception) is BadRequest and str(exception) else "The request could not be understood."
+    if request.path.startswith("/api/"):
+        return _error_json(request, status_code=400, code="bad_request", message=message)
+    return render(request, "400.html", {"message": message}, status=400)
 
 
 def page_not_found(request, exception):
@@ -131,7 +146,7 @@ def server_error(request):
 
 class CurrentUserSerializer(serializers.Serializer):
     username = serializers.CharField()
-    email = serializers.EmailField()
+    email = serializers.CharField(help_text="An e-mail address, or empty.")
     roles = serializers.ListField(child=serializers.CharField())
     is_staff = serializers.BooleanField()
 
@@ -151,3 +166,23 @@ class CurrentUserView(APIView):
             "is_staff": user.is_staff,
         }
         return Response(CurrentUserSerializer(data).data)
+
+
+class TokenObtainView(ObtainAuthToken):
+    """POST username and password for the API token. Throttled per address (scope "login"),
+    and a username locked out after repeated failures (django-axes) is refused even with
+    the right password until the cool-off has passed."""
+
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+
+    def post(self, request, *args, **kwargs):
+        try:
+            response = super().post(request, *args, **kwargs)
+        except exceptions.ValidationError:
+            # axes flags the request it was given: here DRF's request, not Django's.
+            if getattr(request, "axes_locked_out", False):
+                return error_response(status_code=429, code="locked_out", message=get_lockout_message())
+            raise
+        add_never_cache_headers(response)  # the body is a secret
+        return response

@@ -20,5 +20,6 @@ urlpatterns = [
     path("", include("apps.collections.urls")),
 ]
 
+handler400 = "archive_site.api.bad_request"
 handler404 = "archive_site.api.page_not_found"
 handler500 = "archive_site.api.server_error"

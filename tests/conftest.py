@@ -80,6 +80,18 @@ def one_torch_thread():
     torch.set_num_threads(previous)
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache(request):
+    """API throttle counts start from zero in every Django test."""
+    if not request.config.pluginmanager.hasplugin("django"):
+        yield
+        return
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 def _make_user(django_user_model, username: str, role: str | None = None, **extra):
     from django.contrib.auth.models import Group
 

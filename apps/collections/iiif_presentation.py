@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import nh3
 from django.urls import reverse
 
 from apps.collections import iiif, selectors
@@ -42,8 +43,28 @@ def approved_colorization_for(photograph) -> AlternativeImage | None:
     return None
 
 
+# Presentation 3.0 §4.4: a value that starts with "<" and ends with ">" is HTML, and only
+# these elements and attributes may appear in it; everything else is removed.
+HTML_TAGS = {"a", "b", "br", "i", "img", "p", "small", "span", "sub", "sup"}
+HTML_ATTRIBUTES = {"a": {"href"}, "img": {"src", "alt"}}
+
+
+def presentation_html_clean(value: str) -> str:
+    """`value` as IIIF clients will read it: plain text unchanged, HTML reduced to the
+    Presentation 3 subset (scripts, styles, comments, other tags and attributes, and links
+    other than http(s)/mailto removed), still wrapped in an element so it stays HTML."""
+    text = value.strip()
+    if not (text.startswith("<") and text.endswith(">")):
+        return value
+    cleaned = nh3.clean(
+        text, tags=HTML_TAGS, attributes=HTML_ATTRIBUTES, url_schemes={"http", "https", "mailto"},
+        link_rel=None, strip_comments=True,
+    ).strip()
+    return cleaned if cleaned.startswith("<") and cleaned.endswith(">") else f"<span>{cleaned}</span>"
+
+
 def _text(value: str, language: str = "none") -> dict:
-    return {language: [value]}
+    return {language: [presentation_html_clean(value)]}
 
 
 def _image_body(request, image_identifier: str, width: int, height: int, label: str | None = None) -> dict:

@@ -74,6 +74,9 @@ def _share(response: HttpResponse, is_public: bool) -> HttpResponse:
     if is_public:
         response["Access-Control-Allow-Origin"] = "*"
         patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
+        # Who asks still decides whether the resource exists (visibility), so a shared cache
+        # must key on the session too; SessionMiddleware adds this only when it read one.
+        patch_vary_headers(response, ["Cookie"])
     else:
         patch_cache_control(response, private=True, max_age=PRIVATE_MAX_AGE)
         patch_vary_headers(response, ["Cookie", "Authorization"])
@@ -93,6 +96,7 @@ def image_info(request, identifier: str):
     document = iiif.info_document(_service_id(request, identifier), source.width, source.height, limits=image_limits(source), rights=source.rights)
     response = HttpResponse(json.dumps(document, indent=2), content_type=_json_media_type(request, iiif.CONTEXT))
     response["Link"] = f'<{iiif.PROFILE_URI}>;rel="profile"'
+    patch_vary_headers(response, ["Accept"])  # JSON or JSON-LD (_json_media_type)
     return _share(response, source.is_public)
 
 
@@ -106,7 +110,8 @@ def image_request(request, identifier: str, region: str, size: str, rotation: st
 
     key = hashlib.sha256(f"{identifier}|{source.version}|{plan.canonical}".encode()).hexdigest()
     etag = f'"{key[:32]}"'
-    last_modified = source.modified.timestamp() if source.modified else None
+    # Whole seconds, as Last-Modified says: an If-Modified-Since copied from it then matches.
+    last_modified = int(source.modified.timestamp()) if source.modified else None
     not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
     if not_modified is not None:
         return _image_headers(request, not_modified, identifier, plan, source, etag)
@@ -176,4 +181,5 @@ def collection_manifest(request, slug: str, part: int | None = None):
 def _presentation_response(request, document: dict, is_public: bool) -> HttpResponse:
     response = JsonResponse(document, json_dumps_params={"indent": 2, "ensure_ascii": False})
     response["Content-Type"] = _json_media_type(request, iiif_presentation.CONTEXT)
+    patch_vary_headers(response, ["Accept"])  # JSON or JSON-LD (_json_media_type)
     return _share(response, is_public)

@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.db.backends.postgresql.psycopg_any import DateRange
 from django.db.models import Count, DateField, Exists, F, Func, IntegerField, OuterRef, QuerySet
@@ -129,13 +129,16 @@ def photograph_search(
       identifier weigh most); `rank` is annotated.
     - `collection`: that collection and all its descendants.
     - `date_from`/`date_to` (dates or years): photographs whose date range overlaps the
-      interval; photographs without a date are left out when either is given.
+      interval; photographs without a date are left out when either is given. A range that
+      ends before it starts is a ValidationError.
     - `order`: one of ORDERINGS; default relevance with q, newest first without.
     """
     photographs = photograph_visible_to(user).select_related("collection")
     if collection is not None:
         photographs = photographs.filter(collection__path__startswith=collection.path)
     start, end = _year_start(date_from), _year_end(date_to)
+    if start is not None and end is not None and start > end:
+        raise ValidationError({"date_to": f"The date range ends ({end}) before it starts ({start})."})
     if start is not None or end is not None:
         # Overlap on the GiST-indexed range; undated photographs have no range and never match.
         photographs = photographs.filter(date_range__overlap=DateRange(start, end, "[]"))

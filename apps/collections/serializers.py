@@ -11,10 +11,11 @@ from rest_framework import serializers
 
 from .models import Collection, CsvImport, MetadataChange, Photograph, RightsStatement
 from .selectors import ORDERINGS
+from .services import edtf_range_note
 
 
 class CollectionSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     depth = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -60,7 +61,7 @@ class PhotographListSerializer(serializers.ModelSerializer):
     collection = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     rights_label = serializers.CharField(source="get_rights_uri_display", read_only=True)
     files = PhotographFilesField(source="*", read_only=True)
-    rank = serializers.FloatField(read_only=True, required=False, help_text="Full-text relevance (only with q).")
+    rank = serializers.FloatField(read_only=True, allow_null=True, help_text="Full-text relevance (null without q).")
 
     class Meta:
         model = Photograph
@@ -71,19 +72,23 @@ class PhotographListSerializer(serializers.ModelSerializer):
         ]
 
     def to_representation(self, instance):
-        data = super().to_representation(instance)
         if not hasattr(instance, "rank"):
-            data.pop("rank", None)
-        return data
+            instance.rank = None  # always sent, so the schema can say it is there
+        return super().to_representation(instance)
 
 
 class PhotographSerializer(PhotographListSerializer):
+    date_note = serializers.SerializerMethodField(help_text="Why a valid date has no date_lower/date_upper (empty when it has them).")
+
     class Meta(PhotographListSerializer.Meta):
         fields = [
             *PhotographListSerializer.Meta.fields[:-2],
-            "description", "source", "language", "format", "rights_note", "extra_metadata", "original_filename",
+            "date_note", "description", "source", "language", "format", "rights_note", "extra_metadata", "original_filename",
             "sha256", "file_size", "mode", "bit_depth", "created_at", "updated_at",
         ]
+
+    def get_date_note(self, photograph) -> str:
+        return edtf_range_note(photograph.date)
 
 
 class _MetadataFields(serializers.Serializer):

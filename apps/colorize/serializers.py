@@ -127,7 +127,7 @@ class BulkResultSerializer(serializers.Serializer):
 class VariantSerializer(serializers.ModelSerializer):
     request = serializers.PrimaryKeyRelatedField(read_only=True)
     model_version = ModelVersionRefSerializer(source="request.model_version", read_only=True)
-    reviewed_by = serializers.CharField(source="reviewed_by.get_username", read_only=True, default=None)
+    reviewed_by = serializers.CharField(source="reviewed_by.get_username", read_only=True, default=None, allow_null=True)
     files = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
 

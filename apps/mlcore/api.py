@@ -196,7 +196,7 @@ class CuratedSetViewSet(viewsets.ModelViewSet):
         return Response(CuratedSetSerializer(curated_set).data)
 
     @extend_schema(responses=CuratedItemSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)  # the whole sample, not a page
     def sample(self, request, pk=None):
         return Response(CuratedItemSerializer(selectors.curated_set_sample(curated_set=self.get_object()), many=True).data)
 

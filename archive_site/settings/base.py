@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_rq",
+    "axes",
+    "csp",
     "archive_site",
     "apps.collections",
     "apps.mlcore",
@@ -61,14 +63,44 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "archive_site.middleware.RejectBadInputMiddleware",  # NUL / undecodable input → 400, not a 500
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a login lockout into the lockout page
 ]
+
+# Content-Security-Policy (django-csp): scripts, styles, fonts, images and fetches from this
+# site only; nothing inline except style attributes (positions of annotation boxes come from
+# data; a style attribute cannot run script). Views may widen it with csp_update (Redoc).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", *[f"'sha256-{digest}'" for digest in (
+            # The fixed <style> elements of vendored code (tests/foundation/test_security_headers.py
+            # recomputes them, so an upgrade that changes one fails there):
+            "9xTiqzfwFaL2SGb1rmr8gysEwVVjIvqWAgmZgqFqpEE=",  # OpenSeadragon 6.1.1's mobile focus rule
+            "KKjBAGERxCMkpnyRzzx30Ft5uJyWEE4TggCMJ9MJhMw=",  # django-rq admin pages
+            "3HT4TFoCN6UZR/IBz5IGZ/l8VEv+BIOqCR558/XA3Jg=",
+            "v5MY146GJAjl1QbCe2MklIw9r0xCNOWCEWSPd53tlgQ=",
+        )]],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'self'"],
+    },
+}
 
 ROOT_URLCONF = "archive_site.urls"
 WSGI_APPLICATION = "archive_site.wsgi.application"
@@ -103,6 +135,16 @@ def database_config(url: str) -> dict:
 
 DATABASES = {"default": database_config(DATABASE_URL)} if DATABASE_URL else {}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+
+def cache_config(redis_url: str | None) -> dict:
+    """The default cache holds the API throttle counts, shared by every web worker."""
+    if not redis_url:
+        return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    return {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url, "KEY_PREFIX": "cache"}}
+
+
+CACHES = cache_config(REDIS_URL)
 
 # RQ queues: each with its own timeout, result and failure TTLs (seconds). The names are
 # prefixed in tests (RQ_QUEUE_PREFIX) so a test run never touches a live system's queues.
@@ -144,6 +186,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Login lockout (django-axes): a username is locked out from one address after
+# AXES_FAILURE_LIMIT failed logins (portal, admin, API token) until AXES_COOLOFF_MINUTES have
+# passed; keyed on the pair, so an attacker cannot lock a user out from everywhere.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 10)
+AXES_COOLOFF_MINUTES = env_int("AXES_COOLOFF_MINUTES", 15)
+AXES_COOLOFF_TIME = AXES_COOLOFF_MINUTES / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_CALLABLE = "archive_site.views.login_locked_out"
+AXES_COOLOFF_MESSAGE = f"Too many failed login attempts: try again in {AXES_COOLOFF_MINUTES} minutes."
+# Behind a reverse proxy: how many proxies add to X-Forwarded-For (0 = use REMOTE_ADDR).
+AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
@@ -261,8 +321,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    # Anonymous clients are throttled per address; the token endpoint has its own, tighter
+    # scope (ScopedRateThrottle, "login"). Counts live in the default cache (Redis).
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anon": env("API_ANON_RATE", "300/min"), "login": env("API_LOGIN_RATE", "10/min")},
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "archive_site.openapi.ArchiveAutoSchema",
     "EXCEPTION_HANDLER": "archive_site.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
@@ -270,6 +334,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Collections, photographs, colorizations, reviews and model versions.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Request bodies get their own components, so uploads are typed binary (not uri).
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Every operation documents the error format (archive_site.openapi).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "archive_site.openapi.error_responses"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -17,6 +17,8 @@ if not os.environ.get("DATABASE_URL"):
     DATABASES["default"]["TEST"] = {"NAME": f"test_chroma_{os.getpid()}"}  # noqa: F405
 # Worker warm-ups a test adds to its worker subprocess (tests/support/slow_jobs.py).
 RQ_WORKER_WARMUP = [*RQ_WORKER_WARMUP, *env_list("TEST_WORKER_WARMUP")]
+# Throttle counts per test process, emptied before each test (tests/conftest.py).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     **STORAGES,  # noqa: F405

@@ -257,3 +257,28 @@ def test_imports_whose_job_was_lost_are_requeued_then_failed_and_foreground_ones
     lost.refresh_from_db()
     assert lost.status == CsvImport.Status.FAILED and lost.finished_at
     assert lost.error.startswith(f"Failed after {lost.max_attempts} attempts") and "again" in lost.error
+
+
+def test_a_subject_containing_the_csv_separator_is_refused_so_subjects_round_trip(fonds, archivist):
+    """"|" separates subject terms in CSV, the portal and the admin: a term that contains it
+    would come back from an export as two terms, so the API refuses it with a clear message."""
+    photograph = PhotographFactory(collection=fonds, subjects=["Harbours"])
+    client = Client()
+    client.force_login(archivist)
+    response = client.patch(f"/api/photographs/{photograph.pk}/", {"subjects": ["Ships|Tugs", "Quays"]}, content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert "|" in response.json()["error"]["fields"]["subjects"][0]
+    photograph.refresh_from_db()
+    assert photograph.subjects == ["Harbours"]
+
+    with pytest.raises(ValidationError) as error:
+        services.photograph_update(photograph=photograph, data={"subjects": ["A|B"]}, user=archivist, source=MetadataChange.Source.API)
+    assert "separates" in str(error.value)
+
+    services.photograph_update(photograph=photograph, data={"subjects": ["Ships, sailing", "Tugs"]}, user=archivist, source=MetadataChange.Source.API)
+    out = io.StringIO()
+    services.csv_export(photographs=Photograph.objects.filter(pk=photograph.pk), out=out)
+    [row] = csv.DictReader(io.StringIO(out.getvalue()))
+    assert row["dc:subject"] == "Ships, sailing|Tugs"
+    report = services.csv_import_plan(csv_file=io.BytesIO(out.getvalue().encode()), user=archivist)
+    assert report.counts["unchanged"] == 1, [r.changed for r in report.rows]

@@ -12,6 +12,7 @@ from edtf import parse_edtf, struct_time_to_date, text_to_edtf
 from edtf.parser.edtf_exceptions import EDTFParseException
 
 from ..models import MetadataChange, Photograph, RightsStatement
+from .csv_columns import SUBJECT_SEPARATOR
 
 # Fields a person may edit; everything else on Photograph is written by ingest or derived.
 EDITABLE_FIELDS = (
@@ -23,16 +24,25 @@ _YEAR_RANGE = re.compile(r"^\s*(\d{4})\s*[-–]\s*(\d{4})\s*$")
 _EDTF_EXAMPLES = "e.g. 1920-05-03, 1920~ (circa 1920), 192X (the 1920s), 1914/1918"
 
 
-def edtf_normalize(value: str) -> tuple[str, dt.date | None, dt.date | None]:
-    """Return (EDTF text, lower bound, upper bound) for a date written in EDTF or in a few
-    common phrasings ("circa 1920", "1920s", "June 1920", "1914-1918").
+# A fully specified calendar date inside an EDTF string (also inside intervals and sets).
+_CALENDAR_DATE = re.compile(r"(?<![\dXY])(-?\d{4})-(\d{2})-(\d{2})(?![\dX])")
+_DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+NO_RANGE_OUTSIDE_YEARS = "Dates outside the years 1–9999 are kept as written but have no date range, so date filters and date order leave them out."
+NO_RANGE_UNSPECIFIED_YEAR = "The year is unspecified (XXXX), so the date has no range; date filters and date order leave it out."
 
-    Bounds are EDTF's fuzzy bounds, so "1920~" spans 1919–1921 and a date range search
-    finds approximate dates near its edges; open interval ends have no bound (None).
-    """
+
+def _is_calendar_date(year: int, month: int, day: int) -> bool:
+    # Proleptic Gregorian with astronomical years, as EDTF (ISO 8601) counts them.
+    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    return 1 <= month <= 12 and 1 <= day <= _DAYS_IN_MONTH[month - 1] + (month == 2 and leap)
+
+
+def _edtf_parse(value: str):
+    """(EDTF text, parsed EDTF or None for a blank value); ValidationError for anything that
+    is not EDTF, not a calendar date, or a phrasing that names no year."""
     text = (value or "").strip()
     if not text:
-        return "", None, None
+        return "", None
     try:
         parsed = parse_edtf(text)
     except EDTFParseException:
@@ -41,8 +51,11 @@ def edtf_normalize(value: str) -> tuple[str, dt.date | None, dt.date | None]:
         if year_range:
             candidate = f"{year_range.group(1)}/{year_range.group(2)}"
         elif re.search(r"[a-wyz]", text, re.IGNORECASE):
-            # Words, not EDTF: let the edtf package's natural-language parser try.
+            # Words, not EDTF: let the edtf package's natural-language parser try, but only
+            # keep what names a year ("the 19th" would become any year's 19th day).
             candidate = text_to_edtf(text)
+            if candidate and "XXXX" in candidate:
+                candidate = None
         else:
             candidate = None
         if candidate:
@@ -52,11 +65,43 @@ def edtf_normalize(value: str) -> tuple[str, dt.date | None, dt.date | None]:
                 parsed = None
         if parsed is None:
             raise ValidationError({"date": f'"{text}" is not a date in EDTF ({_EDTF_EXAMPLES}).'}) from None
+    # EDTF separates set members with a bare comma; the package writes ", ".
+    normalized = str(parsed).replace(", ", ",")
+    for match in _CALENDAR_DATE.finditer(normalized):
+        if not _is_calendar_date(*(int(group) for group in match.groups())):
+            raise ValidationError({"date": f'"{match.group(0)}" is not a day of the calendar.'})
+    return normalized, parsed
+
+
+def edtf_normalize(value: str) -> tuple[str, dt.date | None, dt.date | None]:
+    """Return (EDTF text, lower bound, upper bound) for a date written in EDTF or in a few
+    common phrasings ("circa 1920", "1920s", "June 1920", "1914-1918").
+
+    Only real EDTF with real calendar days is accepted. Bounds are EDTF's fuzzy bounds, so
+    "1920~" spans 1919–1921 and a date range search finds approximate dates near its edges;
+    open interval ends have no bound (None). A valid date without any bound says why in
+    `edtf_range_note`.
+    """
+    text, parsed = _edtf_parse(value)
+    if parsed is None or edtf_range_note(text):
+        return text, None, None
     lower = _bound(parsed, "lower_fuzzy")
     upper = _bound(parsed, "upper_fuzzy")
     if lower and upper and lower > upper:
         raise ValidationError({"date": f'"{text}" ends before it starts.'})
-    return str(parsed), lower, upper
+    return text, lower, upper
+
+
+def edtf_range_note(value: str) -> str:
+    """Why a valid EDTF date has no date range ("" when it has one, or is blank)."""
+    text, parsed = _edtf_parse(value)
+    if parsed is None:
+        return ""
+    if "XXXX" in text:
+        return NO_RANGE_UNSPECIFIED_YEAR
+    if _bound(parsed, "lower_fuzzy") is None and _bound(parsed, "upper_fuzzy") is None:
+        return NO_RANGE_OUTSIDE_YEARS
+    return ""
 
 
 def _bound(parsed, method: str) -> dt.date | None:
@@ -83,13 +128,21 @@ def rights_normalize(value: str) -> str:
 
 
 def subjects_normalize(value: Any) -> list[str]:
-    """A list of terms or one string with terms separated by "|"; blanks and repeats dropped."""
+    """A list of terms or one string with terms separated by "|"; blanks and repeats dropped.
+    A listed term may not contain "|": CSV, the portal and the admin separate terms with it, so
+    such a term would not come back from an export as itself."""
     if value is None:
         return []
     if isinstance(value, str):
-        terms = value.split("|")
+        terms = value.split(SUBJECT_SEPARATOR)
     elif isinstance(value, (list, tuple)):
         terms = [str(term) for term in value]
+        for term in terms:
+            if SUBJECT_SEPARATOR in term:
+                raise ValidationError({"subjects": (
+                    f'The term "{term[:40]}" contains "{SUBJECT_SEPARATOR}", which separates subject terms (in CSV, the portal '
+                    f'and the admin); give it as separate terms or write it without "{SUBJECT_SEPARATOR}".'
+                )})
     else:
         raise ValidationError({"subjects": "Give a list of terms or terms separated by '|'."})
     cleaned: list[str] = []

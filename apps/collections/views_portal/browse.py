@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.exceptions import BadRequest, ValidationError
 from django.http import Http404, QueryDict
 from django.shortcuts import render
 
@@ -96,17 +97,20 @@ def search(request):
             collection = selectors.collection_get(user=request.user, slug=filters.collection)
         except Http404:
             collection = None
-    photographs = selectors.photograph_search(
-        user=request.user,
-        q=filters.q,
-        collection=collection,
-        date_from=filters.date_from,
-        date_to=filters.date_to,
-        grayscale=YES_NO.get(filters.grayscale),
-        has_approved=YES_NO.get(filters.has_approved),
-        rights=filters.rights or None,
-        order=filters.order or ("relevance" if filters.q else "-created"),
-    )
+    try:
+        photographs = selectors.photograph_search(
+            user=request.user,
+            q=filters.q,
+            collection=collection,
+            date_from=filters.date_from,
+            date_to=filters.date_to,
+            grayscale=YES_NO.get(filters.grayscale),
+            has_approved=YES_NO.get(filters.has_approved),
+            rights=filters.rights or None,
+            order=filters.order or ("relevance" if filters.q else "-created"),
+        )
+    except ValidationError as exc:
+        raise BadRequest(" ".join(exc.messages)) from None
     facets = selectors.photograph_facets(user=request.user, photographs=photographs)
     page = paginate(request, photographs.select_related("collection"))
     page.object_list = with_thumbnails(page.object_list)

@@ -36,6 +36,7 @@ def photograph_detail(request, pk: int):
             "ancestors": [*selectors.collection_ancestors(collection=photograph.collection), photograph.collection],
             # Rights have their own box on the page, subjects their links.
             "metadata": [entry for entry in iiif_presentation.photograph_metadata(photograph) if entry["label"]["en"][0] not in PAGE_OWN_FIELDS],
+            "date_note": services.edtf_range_note(photograph.date),
             "rights_label": RightsStatement(photograph.rights_uri).label if photograph.rights_uri else "",
             "history": history,
             "info_url": reverse("collections:iiif-info", args=[image_identifier]),
