@@ -1,34 +1,23 @@
 """Master and derivative files, streamed only after the visibility check: there is no
-public media folder. Session and API-token users are both recognised."""
+public media folder. Session and API-token users are both recognised
+(archive_site.auth)."""
 from __future__ import annotations
 
 import mimetypes
 
 from django.http import FileResponse, Http404, HttpResponseNotModified
 from django.views.decorators.http import require_safe
-from rest_framework.authentication import TokenAuthentication
-from rest_framework.exceptions import AuthenticationFailed
 
 from .selectors import photograph_get
 
 KINDS = ("master", "display", "thumbnail")
 
 
-def _user(request):
-    if request.user.is_authenticated:
-        return request.user
-    try:
-        authenticated = TokenAuthentication().authenticate(request)
-    except AuthenticationFailed:
-        return request.user
-    return authenticated[0] if authenticated else request.user
-
-
 @require_safe
 def photograph_media(request, pk: int, kind: str):
     if kind not in KINDS:
         raise Http404("No such file kind.")
-    photograph = photograph_get(user=_user(request), pk=pk)
+    photograph = photograph_get(user=request.user, pk=pk)
     file = getattr(photograph, kind)
     if not file:
         raise Http404("Not built yet.")
