@@ -16,7 +16,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
@@ -75,9 +75,24 @@ def image_base(request, identifier: str):
 def image_info(request, identifier: str):
     source = _source_or_404(request, identifier)
     document = iiif.info_document(_service_id(request, identifier), source.width, source.height, max_area=configured_max_area(), rights=source.rights)
-    response = HttpResponse(json.dumps(document, indent=2), content_type=_json_media_type(request, iiif.CONTEXT))
+    response = _json_document(request, document, context=iiif.CONTEXT, modified=source.modified)
     response["Link"] = f'<{iiif.PROFILE_URI}>;rel="profile"'
     return _share(response, source.is_public)
+
+
+def _json_document(request, document: dict, *, context: str, modified) -> HttpResponse:
+    """A JSON document with an ETag (its content) and Last-Modified, answering conditional
+    requests with 304, so harvesters and viewers revalidate instead of downloading again."""
+    body = json.dumps(document, indent=2, ensure_ascii=False).encode()
+    etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+    last_modified = int(modified.timestamp()) if modified else None  # HTTP dates have whole seconds
+    response = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    if response is None:
+        response = HttpResponse(body, content_type=_json_media_type(request, context))
+    response["ETag"] = etag
+    if last_modified is not None:
+        response["Last-Modified"] = http_date(last_modified)
+    return response
 
 
 @require_safe
@@ -130,7 +145,7 @@ def _write_atomically(path: Path, data: bytes) -> None:
 def photograph_manifest(request, pk: int):
     photograph = selectors.photograph_get(user=request.user, pk=pk)
     document = iiif_presentation.photograph_manifest(photograph, request=request)
-    return _presentation_response(request, document, photograph_is_public(photograph))
+    return _share(_json_document(request, document, context=iiif_presentation.CONTEXT, modified=photograph.updated_at), photograph_is_public(photograph))
 
 
 @require_safe
@@ -140,10 +155,5 @@ def collection_manifest(request, slug: str, part: int | None = None):
     if document is None:
         raise Http404("No such part of this collection.")
     is_public = selectors.collection_visible_to(AnonymousUser()).filter(pk=collection.pk).exists()
-    return _presentation_response(request, document, is_public)
-
-
-def _presentation_response(request, document: dict, is_public: bool) -> HttpResponse:
-    response = JsonResponse(document, json_dumps_params={"indent": 2, "ensure_ascii": False})
-    response["Content-Type"] = _json_media_type(request, iiif_presentation.CONTEXT)
-    return _share(response, is_public)
+    # Its photographs change without the collection's row: the ETag (content) decides.
+    return _share(_json_document(request, document, context=iiif_presentation.CONTEXT, modified=None), is_public)

@@ -9,7 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from .models import Collection, CsvImport, MetadataChange, Photograph, RightsStatement
+from .models import Collection, CsvImport, MetadataChange, Photograph, RightsStatement, Tombstone
 from .selectors import ORDERINGS
 
 
@@ -157,6 +157,10 @@ class PhotographSearchSerializer(serializers.Serializer):
     rights = serializers.MultipleChoiceField(choices=RightsStatement.choices, required=False)
     order = serializers.ChoiceField(choices=list(ORDERINGS), required=False)
     facets = serializers.BooleanField(required=False, default=True, help_text="Include facet counts (list only).")
+    modified_since = serializers.DateTimeField(
+        required=False, help_text="ISO 8601; photographs whose record changed at or after it (edited, or newly public). "
+        "Photographs that left public view since are listed by /api/deletions/.",
+    )
 
 
 class _CollectionFacet(serializers.Serializer):
@@ -244,3 +248,18 @@ class CsvReportSerializer(serializers.Serializer):
     rows = serializers.ListField(child=serializers.DictField())
     errors = serializers.ListField(child=serializers.DictField())
     warnings = serializers.ListField(child=serializers.DictField())
+
+
+class TombstoneSerializer(serializers.ModelSerializer):
+    """A photograph that left public view: deleted, or withdrawn (its collection unpublished)."""
+
+    id = serializers.IntegerField(source="photograph_id", help_text="The photograph's id.")
+    collection = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = Tombstone
+        fields = ["id", "identifier", "collection", "set_spec", "datestamp", "reason"]
+
+
+class TombstoneQuerySerializer(serializers.Serializer):
+    since = serializers.DateTimeField(required=False, help_text="ISO 8601; tombstones written at or after it.")

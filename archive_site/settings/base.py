@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "corsheaders",
     "django_rq",
     "archive_site",
     "apps.collections",
@@ -57,6 +58,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -206,7 +208,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "archive_site.pagination.ArchivePagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "archive_site.api.exception_handler",
@@ -227,6 +229,16 @@ SPECTACULAR_SETTINGS = {
         "CsvImportStatusEnum": "apps.collections.models.CsvImport.Status",
     },
 }
+
+# CORS (django-cors-headers) for reads by other sites: the API, OAI-PMH and the records.
+# Without credentials, so a browser never sends a visitor's session cookie cross-site: other
+# sites read what the public may see (or what an explicit token allows). IIIF sets its own
+# headers (public images only).
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_URLS_REGEX = r"^/(api/|oai|records/)"
+CORS_EXPOSE_HEADERS = ["Link", "ETag", "Last-Modified"]
 
 LOGGING = {
     "version": 1,

@@ -9,8 +9,10 @@ from django.db.models import Value
 from django.db.models.functions import Concat, Substr
 from django.utils.text import slugify
 
+from .. import selectors
 from ..models import Collection, MetadataChange
 from .metadata import history_rows
+from .tombstones import tombstones_reconcile
 
 COLLECTION_EDITABLE_FIELDS = ("title", "slug", "description", "parent", "is_published")
 
@@ -76,6 +78,8 @@ def collection_update(*, collection: Collection, data: dict[str, Any], user, sou
     changes = {name: (getattr(collection, name), value) for name, value in cleaned.items() if getattr(collection, name) != value}
     if not changes:
         return []
+    # What the public sees of the subtree, to write tombstones for what leaves it.
+    public_before = selectors.photograph_public_records(collection=collection) if changes.keys() & {"parent", "slug", "is_published"} else None
     for name, (_, value) in changes.items():
         setattr(collection, name, value)
     if "parent" in changes:
@@ -86,6 +90,8 @@ def collection_update(*, collection: Collection, data: dict[str, Any], user, sou
         )
         collection.path = new_path
     collection.save()
+    if public_before is not None:
+        tombstones_reconcile(collection=collection, before=public_before, sets_changed=bool(changes.keys() & {"parent", "slug"}))
     display = {name: (_label(old), _label(new)) for name, (old, new) in changes.items()}
     rows = MetadataChange.objects.bulk_create(history_rows(changes=display, user=user, source=source, collection=collection))
     return rows

@@ -8,6 +8,7 @@ from django.db import transaction
 
 from ..models import MetadataChange, Photograph
 from .metadata import history_rows, photograph_metadata_clean, photograph_metadata_diff
+from .tombstones import tombstone_for_deleted
 
 
 @transaction.atomic
@@ -37,10 +38,12 @@ def photograph_update(
 
 
 def photograph_delete(*, photograph: Photograph, user) -> None:
-    """Delete the row with its history; the master and derivatives go once that is committed."""
+    """Delete the row with its history; the master and derivatives go once that is committed.
+    A photograph the public saw leaves a tombstone for harvesters."""
     files = [f for f in (photograph.master, photograph.thumbnail, photograph.display) if f]
     names = [(f.storage, f.name) for f in files]
     with transaction.atomic():
+        tombstone_for_deleted(photograph=photograph)
         photograph.delete()
         transaction.on_commit(lambda: _delete_files(names), robust=True)
 
