@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "apps.collections",
     "apps.mlcore",
     "apps.colorize",
+    "apps.harvest",
 ]
 
 MIDDLEWARE = [
@@ -229,6 +230,13 @@ SPECTACULAR_SETTINGS = {
         "CsvImportStatusEnum": "apps.collections.models.CsvImport.Status",
     },
 }
+
+# --- Harvesting (apps.harvest: OAI-PMH) ------------------------------------------------------
+OAI_REPOSITORY_NAME = env("OAI_REPOSITORY_NAME", "Chroma Archive")
+# Namespace of record identifiers (oai:<it>:photograph-<id>): the archive's domain name.
+OAI_REPOSITORY_IDENTIFIER = env("OAI_REPOSITORY_IDENTIFIER", "chroma-archive.example.org")
+OAI_ADMIN_EMAIL = env("OAI_ADMIN_EMAIL", "archive@example.org")
+OAI_PAGE_SIZE = env_int("OAI_PAGE_SIZE", 100)  # records per response before a resumption token
 
 # CORS (django-cors-headers) for reads by other sites: the API, OAI-PMH and the records.
 # Without credentials, so a browser never sends a visitor's session cookie cross-site: other
