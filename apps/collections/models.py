@@ -51,6 +51,9 @@ class Collection(models.Model):
     # "/<root id>/…/<own id>/", kept by services.collections; indexed for prefix (descendant) queries.
     path = models.CharField(max_length=1000, editable=False, db_index=True, default="")
     is_published = models.BooleanField(default=False, db_index=True)
+    embargo_until = models.DateField(
+        null=True, blank=True, help_text="Until this day the public gets the metadata only of its photographs (and its descendants').",
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -114,6 +117,7 @@ class Photograph(models.Model):
     format = models.CharField(max_length=100, blank=True, help_text="dc:format; the master's MIME type unless given.")
     rights_uri = models.CharField(max_length=120, choices=RightsStatement.choices, default=RightsStatement.COPYRIGHT_NOT_EVALUATED)
     rights_note = models.TextField(blank=True)
+    embargo_until = models.DateField(null=True, blank=True, help_text="Until this day the public gets the metadata only.")
     extra_metadata = models.JSONField(default=dict, blank=True, help_text="Anything else; EXIF under 'exif'.")
 
     # The master and its fixity: written once by the ingest service, never modified.

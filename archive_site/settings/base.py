@@ -231,6 +231,13 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# --- Public access to pixels (apps.collections.access) ----------------------------------------
+# Per rights statement URI: "metadata", "thumbnail", "display" or "master"; unlisted URIs
+# keep the defaults of access.DEFAULT_ACCESS_BY_RIGHTS, unknown ones ACCESS_DEFAULT_LEVEL.
+ACCESS_BY_RIGHTS: dict[str, str] = {}
+ACCESS_DEFAULT_LEVEL = env("ACCESS_DEFAULT_LEVEL", "thumbnail")
+ACCESS_DISPLAY_MAX_SIDE = env_int("ACCESS_DISPLAY_MAX_SIDE", 1200)  # px, longest side of the public display copy
+
 # --- Harvesting (apps.harvest: OAI-PMH) ------------------------------------------------------
 OAI_REPOSITORY_NAME = env("OAI_REPOSITORY_NAME", "Chroma Archive")
 # Namespace of record identifiers (oai:<it>:photograph-<id>): the archive's domain name.
