@@ -99,3 +99,20 @@ def photograph_access(photograph: Photograph, user) -> Access:
         AccessLevel.DISPLAY: f"Its rights statement ({label}) allows the public a reduced copy (at most {display_side} pixels), not the master.",
     }[level]
     return Access(level, reason, display_side)
+
+
+MEDIA_KIND_LEVELS = {"thumbnail": AccessLevel.THUMBNAIL, "display": AccessLevel.DISPLAY, "master": AccessLevel.MASTER}
+
+
+def media_refusal(photograph: Photograph, kind: str, access: Access) -> str:
+    """Why `access` may not have this stored file of the photograph ("" when it may)."""
+    if not access.allows(MEDIA_KIND_LEVELS[kind]):
+        return access.reason
+    if kind == "display" and access.level == AccessLevel.DISPLAY and max(photograph.display.width, photograph.display.height) > access.display_side:
+        return access.reason  # the stored display copy is larger than the public display size
+    return ""
+
+
+def public_access_is_full(photograph: Photograph) -> bool:
+    """Whether the public gets everything (then a staff member's responses may be shared too)."""
+    return embargo_until(photograph) is None and rights_access_level(photograph.rights_uri) == AccessLevel.MASTER

@@ -25,6 +25,10 @@ class PhotographMetadataForm(forms.Form):
     format = forms.CharField(max_length=100, required=False, help_text="dc:format, e.g. image/tiff.")
     rights_uri = forms.ChoiceField(label="Rights statement", choices=RightsStatement.choices)
     rights_note = forms.CharField(label="Rights note", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    embargo_until = forms.DateField(
+        label="Embargo until", required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Until this day the public sees the record but no image.",
+    )
 
     @classmethod
     def initial_for(cls, photograph) -> dict:

@@ -19,7 +19,7 @@ class CollectionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Collection
-        fields = ["id", "slug", "title", "description", "parent", "depth", "is_published", "created_at", "updated_at"]
+        fields = ["id", "slug", "title", "description", "parent", "depth", "is_published", "embargo_until", "created_at", "updated_at"]
 
 
 class CollectionWriteSerializer(serializers.Serializer):
@@ -30,6 +30,7 @@ class CollectionWriteSerializer(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True)
     parent = serializers.SlugRelatedField(slug_field="slug", queryset=Collection.objects.all(), required=False, allow_null=True)
     is_published = serializers.BooleanField(required=False)
+    embargo_until = serializers.DateField(required=False, allow_null=True, help_text="Until this day the public gets the metadata only of its photographs (descendants included).")
 
 
 class CollectionTreeSerializer(serializers.Serializer):
@@ -81,7 +82,7 @@ class PhotographSerializer(PhotographListSerializer):
     class Meta(PhotographListSerializer.Meta):
         fields = [
             *PhotographListSerializer.Meta.fields[:-2],
-            "description", "source", "language", "format", "rights_note", "extra_metadata", "original_filename",
+            "description", "source", "language", "format", "rights_note", "embargo_until", "extra_metadata", "original_filename",
             "sha256", "file_size", "mode", "bit_depth", "created_at", "updated_at",
         ]
 
@@ -99,6 +100,7 @@ class _MetadataFields(serializers.Serializer):
     format = serializers.CharField(required=False, allow_blank=True)
     rights_uri = serializers.ChoiceField(choices=RightsStatement.choices, required=False)
     rights_note = serializers.CharField(required=False, allow_blank=True)
+    embargo_until = serializers.DateField(required=False, allow_null=True, help_text="Until this day the public gets the metadata only.")
     extra_metadata = serializers.JSONField(required=False)
 
 

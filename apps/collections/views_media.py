@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import mimetypes
 
-from django.http import FileResponse, Http404, HttpResponseNotModified
+from django.http import FileResponse, Http404, HttpResponseForbidden, HttpResponseNotModified
 from django.views.decorators.http import require_safe
 
+from .access import media_refusal, photograph_access
 from .selectors import photograph_get
 
 KINDS = ("master", "display", "thumbnail")
@@ -21,6 +22,10 @@ def photograph_media(request, pk: int, kind: str):
     file = getattr(photograph, kind)
     if not file:
         raise Http404("Not built yet.")
+    refusal = media_refusal(photograph, kind, photograph_access(photograph, request.user))
+    if refusal:
+        # The record is visible, so say why the file is not (docs/ARCHIVE.md, "Access").
+        return HttpResponseForbidden(refusal, content_type="text/plain; charset=utf-8")
     etag = f'"{photograph.sha256}"' if kind == "master" else f'"{photograph.sha256[:16]}-{kind}-{file.name.rsplit("/", 1)[-1]}"'
     if request.headers.get("If-None-Match") == etag:
         return HttpResponseNotModified(headers={"ETag": etag})

@@ -11,10 +11,10 @@ from django.utils.text import slugify
 
 from .. import selectors
 from ..models import Collection, MetadataChange
-from .metadata import history_rows
+from .metadata import embargo_normalize, history_rows
 from .tombstones import tombstones_reconcile
 
-COLLECTION_EDITABLE_FIELDS = ("title", "slug", "description", "parent", "is_published")
+COLLECTION_EDITABLE_FIELDS = ("title", "slug", "description", "parent", "is_published", "embargo_until")
 
 
 def _clean(data: dict[str, Any], *, collection: Collection | None) -> dict[str, Any]:
@@ -40,6 +40,8 @@ def _clean(data: dict[str, Any], *, collection: Collection | None) -> dict[str, 
         cleaned["description"] = (cleaned["description"] or "").strip()
     if "is_published" in cleaned:
         cleaned["is_published"] = bool(cleaned["is_published"])
+    if "embargo_until" in cleaned:
+        cleaned["embargo_until"] = embargo_normalize(cleaned["embargo_until"])
     parent = cleaned.get("parent")
     if parent is not None and collection is not None and parent.path.startswith(collection.path):
         raise ValidationError({"parent": "A collection cannot be moved inside itself or one of its descendants."})
@@ -57,9 +59,9 @@ def _unique_slug(title: str) -> str:
 @transaction.atomic
 def collection_create(
     *, title: str, slug: str = "", description: str = "", parent: Collection | None = None,
-    is_published: bool = False, user,
+    is_published: bool = False, embargo_until=None, user,
 ) -> Collection:
-    data: dict[str, Any] = {"title": title, "description": description, "parent": parent, "is_published": is_published}
+    data: dict[str, Any] = {"title": title, "description": description, "parent": parent, "is_published": is_published, "embargo_until": embargo_until}
     if slug:
         data["slug"] = slug
     cleaned = _clean(data, collection=None)
