@@ -23,7 +23,7 @@ def archive(fonds, hidden):
     def ingest(collection, name, seed, title):
         return services.photograph_ingest(
             collection=collection, file=upload(name, images.jpeg_bytes(seed=seed)), filename=name,
-            metadata={"title": title}, user=None,
+            metadata={"title": title, "rights_uri": "http://rightsstatements.org/vocab/NKC/1.0/"}, user=None,
         ).photograph
 
     public = ingest(fonds, "p.jpg", 1, "Public pier")
