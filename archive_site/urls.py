@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/", include("archive_site.api_urls")),
     path("colorize/", include("apps.colorize.urls")),
     path("models/", include("apps.mlcore.urls")),
+    path("", include("apps.harvest.urls")),
     path("", include("apps.collections.urls")),
 ]
 

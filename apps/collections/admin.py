@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils.html import format_html
 
 from . import services
-from .models import Collection, CsvImport, MetadataChange, Photograph
+from .models import Collection, CsvImport, MetadataChange, Photograph, Tombstone
 from .services import IngestRefused
 from .services.collections import COLLECTION_EDITABLE_FIELDS
 from .services.metadata import EDITABLE_FIELDS, photograph_metadata_clean
@@ -215,6 +215,24 @@ class MetadataChangeAdmin(admin.ModelAdmin):
     search_fields = ["photograph__identifier", "collection__slug", "field", "old_value", "new_value", "user__username"]
     list_select_related = ["photograph", "collection", "user"]
     readonly_fields = ["photograph", "collection", "user", "changed_at", "field", "old_value", "new_value", "source"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Tombstone)
+class TombstoneAdmin(admin.ModelAdmin):
+    """Read-only: tombstones are written by the collection and photograph services."""
+
+    list_display = ["datestamp", "photograph_id", "identifier", "set_spec", "reason"]
+    list_filter = ["reason"]
+    search_fields = ["identifier", "set_spec"]
 
     def has_add_permission(self, request):
         return False

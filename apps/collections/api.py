@@ -16,15 +16,15 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from archive_site.api import ERROR_SCHEMA, ModelPermissions, WritePermissions, error_response, refusal_schema
+from archive_site.pagination import ArchivePagination
 
 from . import selectors, services
-from .models import Collection, CsvImport, MetadataChange, Photograph
+from .models import Collection, CsvImport, MetadataChange, Photograph, Tombstone
 from .serializers import (
     CollectionSerializer,
     CollectionTreeSerializer,
@@ -40,6 +40,8 @@ from .serializers import (
     PhotographSerializer,
     PhotographUpdateSerializer,
     PhotographUploadSerializer,
+    TombstoneQuerySerializer,
+    TombstoneSerializer,
 )
 from .services import IngestRefused
 
@@ -75,7 +77,7 @@ class _KnownCountPaginator(Paginator):
             self.count = known_count  # fills the cached_property: no COUNT query
 
 
-class SearchPagination(PageNumberPagination):
+class SearchPagination(ArchivePagination):
     """Page numbers; when the facet pass has already counted the result, the paginator takes
     that total instead of running its own COUNT over the same rows."""
 
@@ -277,6 +279,22 @@ class CollectionViewSet(viewsets.GenericViewSet):
         collection = self.get_object()
         photographs = selectors.photograph_search(user=request.user, collection=collection)
         return csv_file_response(lambda out: services.csv_export(photographs=photographs, out=out), f"{collection.slug}.csv")
+
+
+@extend_schema_view(list=extend_schema(
+    summary="Photographs that left public view (deleted or withdrawn), oldest first",
+    parameters=[TombstoneQuerySerializer],
+    description="With `modified_since` on /api/photographs/, what an integrator needs to keep a copy in step.",
+))
+class DeletionViewSet(viewsets.GenericViewSet):
+    queryset = Tombstone.objects.none()
+    serializer_class = TombstoneSerializer
+
+    def list(self, request):
+        query = TombstoneQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        page = self.paginate_queryset(selectors.tombstone_list(since=query.validated_data.get("since")))
+        return self.get_paginated_response(TombstoneSerializer(page, many=True).data)
 
 
 @extend_schema_view(

@@ -25,6 +25,10 @@ class PhotographMetadataForm(forms.Form):
     format = forms.CharField(max_length=100, required=False, help_text="dc:format, e.g. image/tiff.")
     rights_uri = forms.ChoiceField(label="Rights statement", choices=RightsStatement.choices)
     rights_note = forms.CharField(label="Rights note", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    embargo_until = forms.DateField(
+        label="Embargo until", required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Until this day the public sees the record but no image.",
+    )
 
     @classmethod
     def initial_for(cls, photograph) -> dict:
@@ -82,3 +86,32 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
         return
     for field, messages in error.message_dict.items():
         form.add_error(field if field in form.fields else None, messages)
+
+
+class CollectionForm(forms.Form):
+    """Every catalogue field of a collection; `parent` moves it (never under itself)."""
+
+    title = forms.CharField(max_length=255)
+    slug = forms.SlugField(max_length=120, required=False, help_text="In its URL; made from the title when left empty.")
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), required=False)
+    parent = forms.ModelChoiceField(queryset=None, required=False, empty_label="— none (a fonds at the top) —", help_text="Moving a collection moves everything below it.")
+    is_published = forms.BooleanField(
+        label="Published", required=False,
+        help_text="Unpublishing hides it and everything below it from the public, even series marked published; "
+        "publishing it again shows them as they were. Harvesters are told (deleted records).",
+    )
+    embargo_until = forms.DateField(
+        label="Embargo until", required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Until this day the public sees the records of its photographs (and those below it) but no image.",
+    )
+
+    def __init__(self, *args, collections, collection=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if collection is not None:
+            collections = collections.exclude(path__startswith=collection.path)
+        self.fields["parent"].queryset = collections.order_by("path")
+        self.fields["parent"].label_from_instance = lambda c: f"{'— ' * c.depth}{c.title}"
+
+    @classmethod
+    def initial_for(cls, collection) -> dict:
+        return {name: getattr(collection, name) for name in cls.base_fields}

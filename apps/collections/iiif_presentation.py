@@ -3,17 +3,21 @@
 A photograph's Manifest has one Canvas painted with the master through its image service;
 when the photograph has an approved colorization, the painting body is a Choice of the
 original and the colorization, the original first (the scan is the record, the
-colorization a plausible guess).
+colorization a plausible guess). `navDate` is the earliest day of its EDTF date; `seeAlso`
+points to its Dublin Core XML and JSON-LD records (apps.harvest); `rendering` offers the
+master file when the requesting user's access level allows the master.
 """
 from __future__ import annotations
 
 import math
+import mimetypes
 from dataclasses import dataclass
 
 import nh3
 from django.urls import reverse
 
 from apps.collections import iiif, selectors
+from apps.collections.access import AccessLevel, photograph_access
 from apps.collections.iiif_sources import photograph_image_identifier, photograph_image_size, service_limits
 from apps.collections.models import RightsStatement
 
@@ -193,11 +197,31 @@ def photograph_manifest(photograph, *, request) -> dict:
             }
         ],
     }
+    manifest["seeAlso"] = _see_also(request, "harvest:photograph-record-format", photograph.pk)
+    if photograph.date_lower:
+        manifest["navDate"] = f"{photograph.date_lower.isoformat()}T00:00:00Z"
+    if photograph_access(photograph, request.user).allows(AccessLevel.MASTER):
+        manifest["rendering"] = [{
+            "id": request.build_absolute_uri(photograph.media_url("master")),
+            "type": "Image",
+            "label": _text("Master scan (original file)", "en"),
+            "format": mimetypes.guess_type(photograph.original_filename or photograph.master.name)[0] or "application/octet-stream",
+        }]
     if photograph.description:
         manifest["summary"] = _text(photograph.description)
     if photograph.rights_uri:
         manifest["rights"] = photograph.rights_uri
     return manifest
+
+
+def _see_also(request, url_name: str, key) -> list[dict]:
+    """The record as Dublin Core XML and as JSON-LD (schema.org), for machines."""
+    return [
+        {"id": request.build_absolute_uri(reverse(url_name, args=[key, "xml"])), "type": "Dataset", "format": "application/xml",
+         "profile": "http://www.openarchives.org/OAI/2.0/oai_dc/", "label": _text("Dublin Core record", "en")},
+        {"id": request.build_absolute_uri(reverse(url_name, args=[key, "jsonld"])), "type": "Dataset", "format": "application/ld+json",
+         "profile": "https://schema.org/", "label": _text("JSON-LD record (schema.org, dcterms)", "en")},
+    ]
 
 
 def collection_document(collection, *, user, request, part: int | None = None) -> dict | None:
@@ -263,6 +287,7 @@ def collection_document(collection, *, user, request, part: int | None = None) -
             }
         ],
         "items": items,
+        "seeAlso": _see_also(request, "harvest:collection-record-format", collection.slug),
     }
     if collection.description:
         document["summary"] = _text(collection.description)

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 
 from apps.collections import iiif, selectors
+from apps.collections.access import photograph_access, public_access_is_full
 from apps.collections.services.derivatives import photograph_pyramid_name
 
 
@@ -30,12 +31,16 @@ class ImageSource:
     height: int
     version: str  # changes whenever the pixels do (the file's sha256): part of cache keys and ETags
     modified: datetime | None
-    is_public: bool  # anonymous users may see it: CORS for everyone and shared caches
+    is_public: bool  # the response is the same for everyone: CORS for everyone and shared caches
     rights: str | None = None  # a RightsStatements.org or Creative Commons URI
     # Stricter limits than the service's for this image and user (e.g. from its access level).
     limits: iiif.Limits | None = None
     # Opens the pyramidal tiled derivative (iiif_pyramid), or None while there is none.
     open_pyramid: Callable[[], BinaryIO | None] | None = None
+    # The longest side the requesting user may get of the full image (None: no limit, 0: no
+    # image at all) and why (apps.collections.access); tiles count at their full-image scale.
+    max_side: int | None = None
+    restriction: str = ""
 
 
 Resolver = Callable[[str, object], ImageSource | None]
@@ -74,6 +79,14 @@ def photograph_is_public(photograph) -> bool:
     return selectors.photograph_visible_to(AnonymousUser()).filter(pk=photograph.pk).exists()
 
 
+def photograph_responses_shared(photograph, user) -> bool:
+    """Whether what `user` gets of the photograph is what everyone gets, so a shared cache may
+    keep it: anonymous users see what the public sees; others only when it is public in full."""
+    if not user.is_authenticated:
+        return True
+    return photograph_is_public(photograph) and public_access_is_full(photograph)
+
+
 def photograph_image_size(photograph) -> tuple[int, int]:
     """The master's size as the image service shows it: upright, after its EXIF orientation."""
     orientation = (photograph.extra_metadata or {}).get("exif", {}).get("Orientation")
@@ -86,7 +99,7 @@ def photograph_image_source(key: str, user) -> ImageSource | None:
     photograph = selectors.photograph_visible_to(user).filter(pk=int(key)).first()
     if photograph is None:
         return None
-    is_public = not user.is_authenticated or photograph_is_public(photograph)
+    access = photograph_access(photograph, user)
     master = photograph.master
     width, height = photograph_image_size(photograph)
 
@@ -104,9 +117,11 @@ def photograph_image_source(key: str, user) -> ImageSource | None:
         height=height,
         version=photograph.sha256,
         modified=photograph.created_at,  # the master is never modified after ingest
-        is_public=is_public,
+        is_public=photograph_responses_shared(photograph, user),
         rights=photograph.rights_uri or None,
         open_pyramid=open_pyramid,
+        max_side=access.max_side,
+        restriction=access.reason,
     )
 
 

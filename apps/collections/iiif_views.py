@@ -8,6 +8,7 @@ process, see render_slot); the cache's settings in iiif_cache.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import json
@@ -16,7 +17,7 @@ from contextlib import contextmanager
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
@@ -24,7 +25,7 @@ from django.views.decorators.http import require_safe
 
 from apps.collections import iiif, iiif_presentation, imaging, selectors
 from apps.collections.iiif_cache import cache_open, cache_store
-from apps.collections.iiif_sources import ImageSource, image_limits, photograph_is_public, resolve_image_source
+from apps.collections.iiif_sources import ImageSource, image_limits, photograph_responses_shared, resolve_image_source
 
 # Shared caches may keep public images this long after a collection is unpublished.
 PUBLIC_MAX_AGE = 3600
@@ -90,23 +91,85 @@ def image_base(request, identifier: str):
     return HttpResponseRedirect(reverse("collections:iiif-info", args=[identifier]), status=303)
 
 
+def _refused(source: ImageSource) -> HttpResponse:
+    """403 with the reason, for an image whose record is visible but whose pixels are not."""
+    return _share(HttpResponse(source.restriction, status=403, content_type="text/plain; charset=utf-8"), source.is_public)
+
+
+def access_size(source: ImageSource) -> tuple[int, int]:
+    """The size of the image the user may see: the full image, or — with an access limit —
+    the full image fitted into `source.max_side`. The one place IIIF applies the access
+    level; kept apart so a per-request output limit can be combined with it."""
+    if source.max_side is None or source.max_side >= max(source.width, source.height):
+        return source.width, source.height
+    scale = source.max_side / max(source.width, source.height)
+    return max(1, round(source.width * scale)), max(1, round(source.height * scale))
+
+
+def _plan(parsed: iiif.ImageRequest, source: ImageSource) -> tuple[iiif.Plan, str]:
+    """Plan a request against the image the user may see. A reduced image is served as an
+    image of its own (its info.json has the reduced width and height), so no region or
+    size can reach more detail than the access level allows; its plan is mapped back onto
+    the full image for rendering. A request that only the full image could satisfy is 403
+    with the reason. Returns the plan to render and the canonical form of the request."""
+    width, height = access_size(source)
+    if (width, height) == (source.width, source.height):
+        plan = iiif.plan_request(parsed, width, height, limits=image_limits(source))
+        return plan, plan.canonical
+    try:
+        reduced = iiif.plan_request(parsed, width, height, limits=image_limits(source))
+    except iiif.IIIFError:
+        iiif.plan_request(parsed, source.width, source.height, limits=image_limits(source))  # a bad request stays a 400
+        raise iiif.IIIFError("This size or region is beyond what you may see of this image.", status=403) from None
+    if reduced.width > reduced.region[2] or reduced.height > reduced.region[3]:
+        raise iiif.IIIFError("Upscaling is not offered beyond what you may see of this image.", status=403)
+    sx, sy = source.width / width, source.height / height
+    x, y, w, h = reduced.region
+    full_x, full_y = min(source.width - 1, round(x * sx)), min(source.height - 1, round(y * sy))
+    region = (full_x, full_y, max(1, min(source.width - full_x, round(w * sx))), max(1, min(source.height - full_y, round(h * sy))))
+    return dataclasses.replace(reduced, full_width=source.width, full_height=source.height, region=region), reduced.canonical
+
+
 @require_safe
 def image_info(request, identifier: str):
     source = _source_or_404(request, identifier)
-    document = iiif.info_document(_service_id(request, identifier), source.width, source.height, limits=image_limits(source), rights=source.rights)
-    response = HttpResponse(json.dumps(document, indent=2), content_type=_json_media_type(request, iiif.CONTEXT))
+    if source.max_side == 0:
+        return _refused(source)
+    width, height = access_size(source)
+    document = iiif.info_document(_service_id(request, identifier), width, height, limits=image_limits(source), rights=source.rights)
+    if (width, height) != (source.width, source.height):  # the reduced image is all there is
+        document["maxWidth"], document["maxHeight"] = min(document.get("maxWidth", width), width), min(document.get("maxHeight", height), height)
+    response = _json_document(request, document, context=iiif.CONTEXT, modified=source.modified)
     response["Link"] = f'<{iiif.PROFILE_URI}>;rel="profile"'
-    patch_vary_headers(response, ["Accept"])  # JSON or JSON-LD (_json_media_type)
     return _share(response, source.is_public)
+
+
+def _json_document(request, document: dict, *, context: str, modified) -> HttpResponse:
+    """A JSON document with an ETag (its content) and Last-Modified, answering conditional
+    requests with 304, so harvesters and viewers revalidate instead of downloading again."""
+    body = json.dumps(document, indent=2, ensure_ascii=False).encode()
+    etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+    last_modified = int(modified.timestamp()) if modified else None  # HTTP dates have whole seconds
+    response = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    if response is None:
+        response = HttpResponse(body, content_type=_json_media_type(request, context))
+    response["ETag"] = etag
+    if last_modified is not None:
+        response["Last-Modified"] = http_date(last_modified)
+    patch_vary_headers(response, ["Accept"])  # JSON or JSON-LD (_json_media_type)
+    return response
 
 
 @require_safe
 def image_request(request, identifier: str, region: str, size: str, rotation: str, quality_format: str):
     source = _source_or_404(request, identifier)
+    if source.max_side == 0:
+        return _refused(source)
     try:
-        plan = iiif.plan_request(iiif.parse_request(region, size, rotation, quality_format), source.width, source.height, limits=image_limits(source))
+        plan, canonical = _plan(iiif.parse_request(region, size, rotation, quality_format), source)
     except iiif.IIIFError as error:
-        return _share(HttpResponse(error.message, status=error.status, content_type="text/plain; charset=utf-8"), source.is_public)
+        message = f"{error.message} {source.restriction}".strip() if error.status == 403 else error.message
+        return _share(HttpResponse(message, status=error.status, content_type="text/plain; charset=utf-8"), source.is_public)
 
     key = hashlib.sha256(f"{identifier}|{source.version}|{plan.canonical}".encode()).hexdigest()
     etag = f'"{key[:32]}"'
@@ -114,12 +177,12 @@ def image_request(request, identifier: str, region: str, size: str, rotation: st
     last_modified = int(source.modified.timestamp()) if source.modified else None
     not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
     if not_modified is not None:
-        return _image_headers(request, not_modified, identifier, plan, source, etag)
+        return _image_headers(request, not_modified, identifier, canonical, source, etag)
 
     cached = cache_open(key, plan.format)
     if cached is not None:
         response = FileResponse(cached, content_type=plan.media_type, filename=f"{identifier}.{plan.format}")
-        return _image_headers(request, response, identifier, plan, source, etag)
+        return _image_headers(request, response, identifier, canonical, source, etag)
     try:
         with render_slot():
             data = _render(plan, source)
@@ -129,7 +192,7 @@ def image_request(request, identifier: str, region: str, size: str, rotation: st
         return _unavailable(source, error.message)
     cache_store(key, plan.format, data)
     response = FileResponse(io.BytesIO(data), content_type=plan.media_type, filename=f"{identifier}.{plan.format}")
-    return _image_headers(request, response, identifier, plan, source, etag)
+    return _image_headers(request, response, identifier, canonical, source, etag)
 
 
 def _unavailable(source: ImageSource, message: str) -> HttpResponse:
@@ -152,12 +215,11 @@ def _render(plan: iiif.Plan, source: ImageSource) -> bytes:
         return iiif.render(plan, master)
 
 
-def _image_headers(request, response, identifier: str, plan: iiif.Plan, source: ImageSource, etag: str):
+def _image_headers(request, response, identifier: str, canonical: str, source: ImageSource, etag: str):
     response["ETag"] = etag
     if source.modified:
         response["Last-Modified"] = http_date(source.modified.timestamp())
-    canonical = f"{_service_id(request, identifier)}/{plan.canonical}"
-    response["Link"] = f'<{canonical}>;rel="canonical", <{iiif.PROFILE_URI}>;rel="profile"'
+    response["Link"] = f'<{_service_id(request, identifier)}/{canonical}>;rel="canonical", <{iiif.PROFILE_URI}>;rel="profile"'
     return _share(response, source.is_public)
 
 
@@ -165,7 +227,8 @@ def _image_headers(request, response, identifier: str, plan: iiif.Plan, source: 
 def photograph_manifest(request, pk: int):
     photograph = selectors.photograph_get(user=request.user, pk=pk)
     document = iiif_presentation.photograph_manifest(photograph, request=request)
-    return _presentation_response(request, document, photograph_is_public(photograph))
+    shared = photograph_responses_shared(photograph, request.user)
+    return _share(_json_document(request, document, context=iiif_presentation.CONTEXT, modified=photograph.updated_at), shared)
 
 
 @require_safe
@@ -175,11 +238,5 @@ def collection_manifest(request, slug: str, part: int | None = None):
     if document is None:
         raise Http404("No such part of this collection.")
     is_public = selectors.collection_visible_to(AnonymousUser()).filter(pk=collection.pk).exists()
-    return _presentation_response(request, document, is_public)
-
-
-def _presentation_response(request, document: dict, is_public: bool) -> HttpResponse:
-    response = JsonResponse(document, json_dumps_params={"indent": 2, "ensure_ascii": False})
-    response["Content-Type"] = _json_media_type(request, iiif_presentation.CONTEXT)
-    patch_vary_headers(response, ["Accept"])  # JSON or JSON-LD (_json_media_type)
-    return _share(response, is_public)
+    # Its photographs change without the collection's row: the ETag (content) decides.
+    return _share(_json_document(request, document, context=iiif_presentation.CONTEXT, modified=None), is_public)

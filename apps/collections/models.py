@@ -52,6 +52,9 @@ class Collection(models.Model):
     # "/<root id>/…/<own id>/", kept by services.collections; indexed for prefix (descendant) queries.
     path = models.CharField(max_length=1000, editable=False, db_index=True, default="")
     is_published = models.BooleanField(default=False, db_index=True)
+    embargo_until = models.DateField(
+        null=True, blank=True, help_text="Until this day the public gets the metadata only of its photographs (and its descendants').",
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -115,6 +118,7 @@ class Photograph(models.Model):
     format = models.CharField(max_length=100, blank=True, help_text="dc:format; the master's MIME type unless given.")
     rights_uri = models.CharField(max_length=120, choices=RightsStatement.choices, default=RightsStatement.COPYRIGHT_NOT_EVALUATED)
     rights_note = models.TextField(blank=True)
+    embargo_until = models.DateField(null=True, blank=True, help_text="Until this day the public gets the metadata only.")
     extra_metadata = models.JSONField(default=dict, blank=True, help_text="Anything else; EXIF under 'exif'.")
 
     # The master and its fixity: written once by the ingest service, never modified.
@@ -160,6 +164,8 @@ class Photograph(models.Model):
             models.Index(fields=["collection", "created_at"], name="collections_photo_coll_created"),
             # Browsing a collection with its descendants in identifier order (the portal's default).
             models.Index(fields=["identifier", "id"], name="collections_photo_identifier"),
+            # Harvesting in change order (OAI-PMH keyset, modified_since).
+            models.Index(fields=["updated_at", "id"], name="collections_photo_changes"),
         ]
 
     def __str__(self) -> str:
@@ -172,6 +178,32 @@ class Photograph(models.Model):
     def media_url(self, kind: str) -> str:
         """URL of the access-checked file view for `master`, `display` or `thumbnail`."""
         return reverse("photograph-media", kwargs={"pk": self.pk, "kind": kind})
+
+
+class Tombstone(models.Model):
+    """What remains of a photograph the public could see once it no longer can: deleted, or
+    withdrawn (its collection or an ancestor unpublished, or moved under an unpublished one).
+    Harvesters learn of it through OAI-PMH (`<header status="deleted">`) and
+    /api/deletions/. Kept for good (OAI `deletedRecord` persistent); removed only when the
+    photograph becomes public again. Written by the collection and photograph services."""
+
+    class Reason(models.TextChoices):
+        DELETED = "deleted", "Deleted"
+        WITHDRAWN = "withdrawn", "Withdrawn from public view"
+
+    photograph_id = models.BigIntegerField(unique=True, help_text="The photograph's id (the row may be gone).")
+    identifier = models.CharField(max_length=120, help_text="Its accession number.")
+    collection = models.ForeignKey(Collection, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    set_spec = models.CharField(max_length=1000, help_text="Its OAI-PMH set when it was last public (parent:child slugs).")
+    datestamp = models.DateTimeField(help_text="When it left public view.")
+    reason = models.CharField(max_length=10, choices=Reason.choices)
+
+    class Meta:
+        ordering = ["datestamp", "photograph_id"]
+        indexes = [models.Index(fields=["datestamp", "photograph_id"], name="collections_tombstone_keyset")]
+
+    def __str__(self) -> str:
+        return f"{self.identifier} ({self.reason} {self.datestamp:%Y-%m-%d})"
 
 
 class MetadataChange(models.Model):

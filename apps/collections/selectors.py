@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
@@ -21,7 +22,7 @@ from django.db.models.functions import Cast, ExtractYear
 from django.db.models.lookups import StartsWith
 from django.http import Http404
 
-from .models import Collection, CsvImport, MetadataChange, Photograph, RightsStatement
+from .models import Collection, CsvImport, MetadataChange, Photograph, RightsStatement, Tombstone
 
 SEARCH_CONFIG = "english"  # must match the trigger in migration 0002
 ORDERINGS = {
@@ -32,6 +33,7 @@ ORDERINGS = {
     "-date": (F("date_upper").desc(nulls_last=True), "identifier", "pk"),
     "title": ("title", "identifier", "pk"),
     "identifier": ("identifier", "pk"),
+    "modified": ("updated_at", "pk"),
 }
 # lower()/upper() of date_range are NULL exactly where date_lower/date_upper are.
 _RANGE_ORDERINGS = {
@@ -120,7 +122,7 @@ def _year_end(value: dt.date | int | None) -> dt.date | None:
 def photograph_search(
     *, user, q: str = "", collection: Collection | None = None, date_from: dt.date | int | None = None,
     date_to: dt.date | int | None = None, grayscale: bool | None = None, has_approved: bool | None = None,
-    rights: str | list[str] | None = None, order: str = "",
+    rights: str | list[str] | None = None, order: str = "", modified_since: dt.datetime | None = None,
 ) -> QuerySet[Photograph]:
     """Visible photographs matching a ranked full-text query and filters.
 
@@ -131,6 +133,8 @@ def photograph_search(
     - `date_from`/`date_to` (dates or years): photographs whose date range overlaps the
       interval; photographs without a date are left out when either is given. A range that
       ends before it starts is a ValidationError.
+    - `modified_since`: records changed at or after it (`updated_at`, which the collection
+      services also move when a photograph becomes public again or changes set).
     - `order`: one of ORDERINGS; default relevance with q, newest first without.
     """
     photographs = photograph_visible_to(user).select_related("collection")
@@ -146,6 +150,8 @@ def photograph_search(
         photographs = photographs.filter(is_grayscale=grayscale)
     if has_approved is not None:
         photographs = photographs.filter(has_approved_colorization=has_approved)
+    if modified_since is not None:
+        photographs = photographs.filter(updated_at__gte=modified_since)
     if rights:
         photographs = photographs.filter(rights_uri__in=[rights] if isinstance(rights, str) else list(rights))
     q = (q or "").strip()
@@ -241,3 +247,36 @@ def csv_import_get(*, user, pk: int) -> CsvImport:
     if csv_import is None or not allowed:
         raise Http404("No such import.")
     return csv_import
+
+
+# --- Harvesting -----------------------------------------------------------------------------
+
+def collection_set_specs(*, collections) -> dict[int, str]:
+    """OAI-PMH setSpec of each collection: its ancestors' slugs and its own, joined by ":"
+    ("harbour:bw"); one query for all their ancestors."""
+    collections = list(collections)
+    ids = {pk for c in collections for pk in (*c.ancestor_ids, c.pk)}
+    slugs = dict(Collection.objects.filter(pk__in=ids).values_list("pk", "slug"))
+    return {c.pk: ":".join(slugs[pk] for pk in (*c.ancestor_ids, c.pk) if pk in slugs) for c in collections}
+
+
+@dataclass(frozen=True)
+class PublicRecord:
+    identifier: str
+    collection_id: int
+    set_spec: str
+
+
+def photograph_public_records(*, collection: Collection) -> dict[int, PublicRecord]:
+    """The photographs of `collection` and its descendants that the public sees now, by id:
+    what the collection services compare before and after a change to write tombstones."""
+    collections = list(collection_visible_to(AnonymousUser()).filter(path__startswith=collection.path))
+    specs = collection_set_specs(collections=collections)
+    rows = Photograph.objects.filter(collection__in=[c.pk for c in collections]).values_list("pk", "identifier", "collection_id")
+    return {pk: PublicRecord(identifier, collection_id, specs[collection_id]) for pk, identifier, collection_id in rows}
+
+
+def tombstone_list(*, since: dt.datetime | None = None) -> QuerySet[Tombstone]:
+    """Photographs that left public view (deleted or withdrawn), oldest first; `since`: at or after."""
+    tombstones = Tombstone.objects.select_related("collection")
+    return tombstones.filter(datestamp__gte=since) if since is not None else tombstones

@@ -9,7 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from .models import Collection, CsvImport, MetadataChange, Photograph, RightsStatement
+from .models import Collection, CsvImport, MetadataChange, Photograph, RightsStatement, Tombstone
 from .selectors import ORDERINGS
 from .services import edtf_range_note
 
@@ -20,7 +20,7 @@ class CollectionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Collection
-        fields = ["id", "slug", "title", "description", "parent", "depth", "is_published", "created_at", "updated_at"]
+        fields = ["id", "slug", "title", "description", "parent", "depth", "is_published", "embargo_until", "created_at", "updated_at"]
 
 
 class CollectionWriteSerializer(serializers.Serializer):
@@ -31,6 +31,7 @@ class CollectionWriteSerializer(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True)
     parent = serializers.SlugRelatedField(slug_field="slug", queryset=Collection.objects.all(), required=False, allow_null=True)
     is_published = serializers.BooleanField(required=False)
+    embargo_until = serializers.DateField(required=False, allow_null=True, help_text="Until this day the public gets the metadata only of its photographs (descendants included).")
 
 
 class CollectionTreeSerializer(serializers.Serializer):
@@ -83,7 +84,7 @@ class PhotographSerializer(PhotographListSerializer):
     class Meta(PhotographListSerializer.Meta):
         fields = [
             *PhotographListSerializer.Meta.fields[:-2],
-            "date_note", "description", "source", "language", "format", "rights_note", "extra_metadata", "original_filename",
+            "date_note", "description", "source", "language", "format", "rights_note", "embargo_until", "extra_metadata", "original_filename",
             "sha256", "file_size", "mode", "bit_depth", "created_at", "updated_at",
         ]
 
@@ -104,6 +105,7 @@ class _MetadataFields(serializers.Serializer):
     format = serializers.CharField(required=False, allow_blank=True)
     rights_uri = serializers.ChoiceField(choices=RightsStatement.choices, required=False)
     rights_note = serializers.CharField(required=False, allow_blank=True)
+    embargo_until = serializers.DateField(required=False, allow_null=True, help_text="Until this day the public gets the metadata only.")
     extra_metadata = serializers.JSONField(required=False)
 
 
@@ -162,6 +164,10 @@ class PhotographSearchSerializer(serializers.Serializer):
     rights = serializers.MultipleChoiceField(choices=RightsStatement.choices, required=False)
     order = serializers.ChoiceField(choices=list(ORDERINGS), required=False)
     facets = serializers.BooleanField(required=False, default=True, help_text="Include facet counts (list only).")
+    modified_since = serializers.DateTimeField(
+        required=False, help_text="ISO 8601; photographs whose record changed at or after it (edited, or newly public). "
+        "Photographs that left public view since are listed by /api/deletions/.",
+    )
 
 
 class _CollectionFacet(serializers.Serializer):
@@ -250,3 +256,18 @@ class CsvReportSerializer(serializers.Serializer):
     rows = serializers.ListField(child=serializers.DictField())
     errors = serializers.ListField(child=serializers.DictField())
     warnings = serializers.ListField(child=serializers.DictField())
+
+
+class TombstoneSerializer(serializers.ModelSerializer):
+    """A photograph that left public view: deleted, or withdrawn (its collection unpublished)."""
+
+    id = serializers.IntegerField(source="photograph_id", help_text="The photograph's id.")
+    collection = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = Tombstone
+        fields = ["id", "identifier", "collection", "set_spec", "datestamp", "reason"]
+
+
+class TombstoneQuerySerializer(serializers.Serializer):
+    since = serializers.DateTimeField(required=False, help_text="ISO 8601; tombstones written at or after it.")

@@ -18,6 +18,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from apps.collections import selectors as archive
+from apps.collections.access import AccessLevel, photograph_access, public_access_is_full
 from apps.mlcore.colorizing import DOWNLOAD_FORMATS, write_variant_as
 from apps.mlcore.models import ModelVersion
 from archive_site.api import ERROR_SCHEMA, error_response, refusal_schema, requires
@@ -257,11 +258,22 @@ class ImageRenderer(BaseRenderer):
         return json.dumps(data).encode()
 
 
-def _file_response(variant: Variant, opened, *, content_type: str, etag: str, filename: str | None = None):
+def _access_refusal(request, variant: Variant, kind: str):
+    """A colorization shows the photograph: its thumbnail needs the thumbnail level, the
+    full image and downloads the master level (apps.collections.access)."""
+    access = photograph_access(variant.photograph, request.user)
+    if access.allows(AccessLevel.THUMBNAIL if kind == "thumbnail" else AccessLevel.MASTER):
+        return None
+    return error_response(status_code=status.HTTP_403_FORBIDDEN, code="restricted", message=access.reason)
+
+
+def _file_response(request, variant: Variant, opened, *, content_type: str, etag: str, filename: str | None = None):
     response = FileResponse(opened, content_type=content_type, as_attachment=filename is not None, filename=filename)
     response["ETag"] = etag
-    # Public only while approved and published; an hour, so a withdrawn approval does not linger.
-    response["Cache-Control"] = ("public" if selectors.variant_is_public(variant) else "private") + ", max-age=3600"
+    # Public only while approved and published (and the same for everyone); an hour, so a
+    # withdrawn approval does not linger.
+    shared = selectors.variant_is_public(variant) and (not request.user.is_authenticated or public_access_is_full(variant.photograph))
+    response["Cache-Control"] = ("public" if shared else "private") + ", max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -274,12 +286,14 @@ def variant_media(request, pk: int, kind: str):
     if kind not in ("image", "thumbnail"):
         raise Http404("No such file kind.")
     variant = selectors.variant_get(user=request.user, pk=pk)
+    if (refusal := _access_refusal(request, variant, kind)) is not None:
+        return refusal
     etag = f'"{variant.image_sha256}-{kind}"'
     if request.headers.get("If-None-Match") == etag:
         return HttpResponseNotModified(headers={"ETag": etag})
     file = getattr(variant, kind)
     content_type = "image/png" if kind == "image" else "image/jpeg"
-    return _file_response(variant, file.open("rb"), content_type=content_type, etag=etag)
+    return _file_response(request, variant, file.open("rb"), content_type=content_type, etag=etag)
 
 
 @extend_schema(summary="Download a variant as PNG, TIFF or JPEG, provenance embedded", responses={200: FILE, 404: ERROR_SCHEMA})
@@ -290,15 +304,17 @@ def variant_download(request, pk: int, fmt: str):
     if fmt not in DOWNLOAD_FORMATS:
         raise Http404("Formats: png, tiff, jpeg.")
     variant = selectors.variant_get(user=request.user, pk=pk)
+    if (refusal := _access_refusal(request, variant, "download")) is not None:
+        return refusal
     extension, content_type = DOWNLOAD_FORMATS[fmt]
     filename = f"{variant.photograph.identifier}-colorized-seed{variant.seed}{extension}"
     etag = f'"{variant.image_sha256}-{fmt}"'
     if request.headers.get("If-None-Match") == etag:
         return HttpResponseNotModified(headers={"ETag": etag})
     if fmt == "png":  # the stored file already is the PNG, provenance embedded
-        return _file_response(variant, variant.image.open("rb"), content_type=content_type, etag=etag, filename=filename)
+        return _file_response(request, variant, variant.image.open("rb"), content_type=content_type, etag=etag, filename=filename)
     converted = tempfile.TemporaryFile()
     with variant.image.open("rb") as source:
         write_variant_as(source, converted, format=fmt, provenance=variant.provenance)
     converted.seek(0)
-    return _file_response(variant, converted, content_type=content_type, etag=etag, filename=filename)
+    return _file_response(request, variant, converted, content_type=content_type, etag=etag, filename=filename)

@@ -2,6 +2,7 @@
 the approved colorization as a choice beside the original in a photograph's Manifest."""
 from __future__ import annotations
 
+from apps.collections.access import photograph_access, public_access_is_full
 from apps.collections.iiif_presentation import AlternativeImage
 from apps.collections.iiif_sources import ImageSource
 
@@ -16,14 +17,18 @@ def variant_image_source(key: str, user) -> ImageSource | None:
     if variant is None:
         return None
     image = variant.image
+    # A colorization shows the photograph: the photograph's access level applies to it.
+    access = photograph_access(variant.photograph, user)
     return ImageSource(
         open=lambda: image.storage.open(image.name, "rb"),
         width=variant.width,
         height=variant.height,
         version=variant.image_sha256,
         modified=variant.created_at,  # a variant's pixels never change
-        is_public=selectors.variant_is_public(variant),
+        is_public=selectors.variant_is_public(variant) and (not user.is_authenticated or public_access_is_full(variant.photograph)),
         rights=variant.photograph.rights_uri or None,
+        max_side=access.max_side,
+        restriction=access.reason,
     )
 
 

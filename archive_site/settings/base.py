@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "corsheaders",
     "django_rq",
     "axes",
     "csp",
@@ -59,16 +60,19 @@ INSTALLED_APPS = [
     "apps.collections",
     "apps.mlcore",
     "apps.colorize",
+    "apps.harvest",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "archive_site.auth.TokenAuthenticationMiddleware",  # the API token on every route (IIIF, media)
     "archive_site.middleware.RejectBadInputMiddleware",  # NUL / undecodable input → 400, not a 500
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -320,7 +324,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "archive_site.pagination.ArchivePagination",
     # Anonymous clients are throttled per address; the token endpoint has its own, tighter
     # scope (ScopedRateThrottle, "login"). Counts live in the default cache (Redis).
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
@@ -348,6 +352,30 @@ SPECTACULAR_SETTINGS = {
         "ModelVersionStatusEnum": "apps.mlcore.models.ModelVersion.Status",
     },
 }
+
+# --- Public access to pixels (apps.collections.access) ----------------------------------------
+# Per rights statement URI: "metadata", "thumbnail", "display" or "master"; unlisted URIs
+# keep the defaults of access.DEFAULT_ACCESS_BY_RIGHTS, unknown ones ACCESS_DEFAULT_LEVEL.
+ACCESS_BY_RIGHTS: dict[str, str] = {}
+ACCESS_DEFAULT_LEVEL = env("ACCESS_DEFAULT_LEVEL", "thumbnail")
+ACCESS_DISPLAY_MAX_SIDE = env_int("ACCESS_DISPLAY_MAX_SIDE", 1200)  # px, longest side of the public display copy
+
+# --- Harvesting (apps.harvest: OAI-PMH) ------------------------------------------------------
+OAI_REPOSITORY_NAME = env("OAI_REPOSITORY_NAME", "Chroma Archive")
+# Namespace of record identifiers (oai:<it>:photograph-<id>): the archive's domain name.
+OAI_REPOSITORY_IDENTIFIER = env("OAI_REPOSITORY_IDENTIFIER", "chroma-archive.example.org")
+OAI_ADMIN_EMAIL = env("OAI_ADMIN_EMAIL", "archive@example.org")
+OAI_PAGE_SIZE = env_int("OAI_PAGE_SIZE", 100)  # records per response before a resumption token
+
+# CORS (django-cors-headers) for reads by other sites: the API, OAI-PMH and the records.
+# Without credentials, so a browser never sends a visitor's session cookie cross-site: other
+# sites read what the public may see (or what an explicit token allows). IIIF sets its own
+# headers (public images only).
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_URLS_REGEX = r"^/(api/|oai|records/)"
+CORS_EXPOSE_HEADERS = ["Link", "ETag", "Last-Modified"]
 
 LOGGING = {
     "version": 1,

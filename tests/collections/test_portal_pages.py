@@ -24,7 +24,7 @@ def ingest(collection, user, name, seed=0, **metadata):
 @pytest.fixture
 def lighthouse(fonds, archivist):
     return ingest(fonds, archivist, "hb-001.jpg", seed=1, title="The lighthouse at dusk", creator="M. Keeper", date="1921",
-                  subjects="Lighthouses|Harbours", place="North pier")
+                  subjects="Lighthouses|Harbours", place="North pier", rights_uri="http://rightsstatements.org/vocab/NKC/1.0/")
 
 
 def test_home_shows_published_collections_and_a_search_box(client, fonds, hidden, lighthouse):
@@ -146,7 +146,7 @@ def test_edit_form_saves_through_the_service_and_shows_its_errors(client, lighth
 
     client.force_login(archivist)
     form = client.get(url).context["form"]
-    data = {name: value for name, value in form.initial.items()}
+    data = {name: value for name, value in form.initial.items() if value is not None}  # as a browser posts it
     data.update(date="1920-13-45", title="Changed title")
     response = client.post(url, data)
     assert response.status_code == 200

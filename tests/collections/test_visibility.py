@@ -22,7 +22,7 @@ def archive(fonds, hidden):
     def ingest(collection, name, seed, title):
         return services.photograph_ingest(
             collection=collection, file=upload(name, images.jpeg_bytes(seed=seed)), filename=name,
-            metadata={"title": title}, user=None,
+            metadata={"title": title, "rights_uri": "http://rightsstatements.org/vocab/NKC/1.0/"}, user=None,
         ).photograph
 
     public = ingest(fonds, "p.jpg", 1, "Public pier")
@@ -83,11 +83,28 @@ def test_media_streams_the_untouched_master_and_derivatives(archive):
     assert client.get(f"/api/media/photographs/{public.pk}/original/").status_code == 404
 
 
-def test_media_accepts_api_tokens(archive, archivist):
+def test_every_route_accepts_api_tokens_as_the_api_does(archive, archivist):
+    """One authentication: a token opens media, IIIF and the API alike; a bad one is 401
+    with `WWW-Authenticate: Token` everywhere, as the API answers it."""
     _, secret, _ = archive
     token = Token.objects.create(user=archivist)
-    assert Client().get(f"/api/media/photographs/{secret.pk}/master/", HTTP_AUTHORIZATION=f"Token {token.key}").status_code == 200
-    assert Client().get(f"/api/media/photographs/{secret.pk}/master/", HTTP_AUTHORIZATION="Token wrong").status_code == 404
+    urls = [
+        f"/api/media/photographs/{secret.pk}/master/",
+        f"/iiif/3/photograph-{secret.pk}/info.json",
+        f"/iiif/3/photograph-{secret.pk}/full/64,/0/default.jpg",
+        f"/iiif/3/manifest/photograph-{secret.pk}",
+        f"/photographs/{secret.pk}/",
+        f"/api/photographs/{secret.pk}/",
+    ]
+    for url in urls:
+        assert Client().get(url).status_code == 404, url
+        with_token = Client().get(url, HTTP_AUTHORIZATION=f"Token {token.key}")
+        assert with_token.status_code == 200, url
+        if url.startswith(("/iiif/", "/api/media/")):
+            assert "private" in with_token["Cache-Control"], url  # never kept by a shared cache
+        bad = Client().get(url, HTTP_AUTHORIZATION="Token wrong")
+        assert bad.status_code == 401 and bad["WWW-Authenticate"] == "Token", url
+        assert bad.json()["error"]["code"] == "authentication_failed"
 
 
 def test_publishing_the_ancestor_reveals_the_subtree(archive, hidden, archivist):

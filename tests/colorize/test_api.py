@@ -94,6 +94,18 @@ def test_viewers_and_anonymous_users_see_only_approved_variants_of_published_pho
     approved_variant, pending_variant = public_request.variants.order_by("seed")
     services.variant_approve(variant=approved_variant, user=colorist)
     services.variant_approve(variant=hidden_variant, user=colorist)
+    # The colorization follows the photograph's access level: the full image needs the master level.
+    from apps.collections import services as archive_services
+
+    archive_services.photograph_update(photograph=photograph, data={"rights_uri": "http://rightsstatements.org/vocab/InC/1.0/"}, user=colorist)
+    restricted = api(None).get(f"/api/media/variants/{approved_variant.pk}/image/")
+    assert restricted.status_code == 403 and "thumbnail only" in restricted.json()["error"]["message"]
+    assert api(None).get(f"/api/media/variants/{approved_variant.pk}/download/png/").status_code == 403
+    assert api(None).get(f"/api/media/variants/{approved_variant.pk}/thumbnail/").status_code == 200
+    info = api(None).get(f"/iiif/3/variant-{approved_variant.pk}/info.json").json()
+    assert max(info["width"], info["height"]) <= 400
+    assert api(colorist).get(f"/api/media/variants/{approved_variant.pk}/image/").status_code == 200
+    archive_services.photograph_update(photograph=photograph, data={"rights_uri": "http://rightsstatements.org/vocab/NKC/1.0/"}, user=colorist)
 
     for user in (None, viewer):
         client = api(user)

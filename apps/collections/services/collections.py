@@ -9,10 +9,12 @@ from django.db.models import Value
 from django.db.models.functions import Concat, Substr
 from django.utils.text import slugify
 
+from .. import selectors
 from ..models import Collection, MetadataChange
-from .metadata import history_rows
+from .metadata import embargo_normalize, history_rows
+from .tombstones import tombstones_reconcile
 
-COLLECTION_EDITABLE_FIELDS = ("title", "slug", "description", "parent", "is_published")
+COLLECTION_EDITABLE_FIELDS = ("title", "slug", "description", "parent", "is_published", "embargo_until")
 
 
 def _clean(data: dict[str, Any], *, collection: Collection | None) -> dict[str, Any]:
@@ -38,6 +40,8 @@ def _clean(data: dict[str, Any], *, collection: Collection | None) -> dict[str, 
         cleaned["description"] = (cleaned["description"] or "").strip()
     if "is_published" in cleaned:
         cleaned["is_published"] = bool(cleaned["is_published"])
+    if "embargo_until" in cleaned:
+        cleaned["embargo_until"] = embargo_normalize(cleaned["embargo_until"])
     parent = cleaned.get("parent")
     if parent is not None and collection is not None and parent.path.startswith(collection.path):
         raise ValidationError({"parent": "A collection cannot be moved inside itself or one of its descendants."})
@@ -55,9 +59,9 @@ def _unique_slug(title: str) -> str:
 @transaction.atomic
 def collection_create(
     *, title: str, slug: str = "", description: str = "", parent: Collection | None = None,
-    is_published: bool = False, user,
+    is_published: bool = False, embargo_until=None, user,
 ) -> Collection:
-    data: dict[str, Any] = {"title": title, "description": description, "parent": parent, "is_published": is_published}
+    data: dict[str, Any] = {"title": title, "description": description, "parent": parent, "is_published": is_published, "embargo_until": embargo_until}
     if slug:
         data["slug"] = slug
     cleaned = _clean(data, collection=None)
@@ -76,6 +80,8 @@ def collection_update(*, collection: Collection, data: dict[str, Any], user, sou
     changes = {name: (getattr(collection, name), value) for name, value in cleaned.items() if getattr(collection, name) != value}
     if not changes:
         return []
+    # What the public sees of the subtree, to write tombstones for what leaves it.
+    public_before = selectors.photograph_public_records(collection=collection) if changes.keys() & {"parent", "slug", "is_published"} else None
     for name, (_, value) in changes.items():
         setattr(collection, name, value)
     if "parent" in changes:
@@ -86,6 +92,8 @@ def collection_update(*, collection: Collection, data: dict[str, Any], user, sou
         )
         collection.path = new_path
     collection.save()
+    if public_before is not None:
+        tombstones_reconcile(collection=collection, before=public_before, sets_changed=bool(changes.keys() & {"parent", "slug"}))
     display = {name: (_label(old), _label(new)) for name, (old, new) in changes.items()}
     rows = MetadataChange.objects.bulk_create(history_rows(changes=display, user=user, source=source, collection=collection))
     return rows

@@ -17,7 +17,7 @@ from .csv_columns import SUBJECT_SEPARATOR
 # Fields a person may edit; everything else on Photograph is written by ingest or derived.
 EDITABLE_FIELDS = (
     "identifier", "title", "creator", "date", "description", "subjects", "place",
-    "source", "language", "format", "rights_uri", "rights_note", "extra_metadata",
+    "source", "language", "format", "rights_uri", "rights_note", "extra_metadata", "embargo_until",
 )
 _TEXT_FIELDS = ("identifier", "title", "creator", "description", "place", "source", "language", "format", "rights_note")
 _YEAR_RANGE = re.compile(r"^\s*(\d{4})\s*[-–]\s*(\d{4})\s*$")
@@ -155,6 +155,18 @@ def subjects_normalize(value: Any) -> list[str]:
     return cleaned
 
 
+def embargo_normalize(value) -> dt.date | None:
+    """An embargo date: a date, an ISO date text, or empty (no embargo)."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValidationError({"embargo_until": f'"{value}" is not a date (YYYY-MM-DD).'}) from None
+
+
 def photograph_metadata_clean(data: dict[str, Any]) -> dict[str, Any]:
     """Validate and normalise the given metadata fields (only those present). Adds
     `date_lower`/`date_upper` when `date` is given. Raises ValidationError naming each bad field."""
@@ -176,6 +188,8 @@ def photograph_metadata_clean(data: dict[str, Any]) -> dict[str, Any]:
                 cleaned[name] = subjects_normalize(value)
             elif name == "rights_uri":
                 cleaned[name] = rights_normalize(value)
+            elif name == "embargo_until":
+                cleaned[name] = embargo_normalize(value)
             elif name == "extra_metadata":
                 if not isinstance(value, dict):
                     raise ValidationError({name: "Must be a JSON object."})

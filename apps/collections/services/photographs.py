@@ -11,6 +11,7 @@ from archive_site.storage import files_delete
 from ..models import MetadataChange, Photograph
 from .derivatives import photograph_pyramid_name
 from .metadata import history_rows, photograph_metadata_clean, photograph_metadata_diff
+from .tombstones import tombstone_for_deleted
 
 
 @transaction.atomic
@@ -40,10 +41,12 @@ def photograph_update(
 
 
 def photograph_delete(*, photograph: Photograph, user) -> None:
-    """Delete the row with its history; the master and derivatives go once that is committed."""
+    """Delete the row with its history; the master and derivatives go once that is committed.
+    A photograph the public saw leaves a tombstone for harvesters."""
     names = [f.name for f in (photograph.master, photograph.thumbnail, photograph.display) if f]
     names.append(photograph_pyramid_name(photograph))
     storage = photograph.master.storage
     with transaction.atomic():
+        tombstone_for_deleted(photograph=photograph)
         photograph.delete()
         transaction.on_commit(lambda: files_delete(names, storage=storage), robust=True)

@@ -9,6 +9,7 @@ from django.template.loader import get_template
 from django.urls import reverse
 
 from apps.collections import iiif_presentation, selectors, services
+from apps.collections.access import Access, AccessLevel, media_refusal, photograph_access
 from apps.collections.forms import PhotographMetadataForm, add_service_errors
 from apps.collections.iiif_sources import photograph_image_identifier, photograph_image_size
 from apps.collections.models import MetadataChange, RightsStatement
@@ -28,6 +29,8 @@ def photograph_detail(request, pk: int):
     if request.user.has_perm("collections.view_metadatachange"):
         history = selectors.photograph_history(user=request.user, photograph=photograph).select_related("user")[:HISTORY_ON_PAGE]
     image_identifier = photograph_image_identifier(photograph)
+    access = photograph_access(photograph, request.user)
+    shows_image = access.allows(AccessLevel.THUMBNAIL)
     return render(
         request,
         "collections/photograph_detail.html",
@@ -39,10 +42,12 @@ def photograph_detail(request, pk: int):
             "date_note": services.edtf_range_note(photograph.date),
             "rights_label": RightsStatement(photograph.rights_uri).label if photograph.rights_uri else "",
             "history": history,
-            "info_url": reverse("collections:iiif-info", args=[image_identifier]),
-            "preview_url": _preview_url(photograph),
+            "info_url": reverse("collections:iiif-info", args=[image_identifier]) if shows_image else None,
+            "preview_url": _preview_url(photograph, access) if shows_image else None,
             "image_size": photograph_image_size(photograph),
-            "downloads": _downloads(photograph),
+            "downloads": _downloads(photograph, access),
+            # Why the visitor gets less than the master (docs/ARCHIVE.md, "Access").
+            "restriction": access.reason,
             "manifest_url": reverse("collections:iiif-manifest", args=[photograph.pk]),
             "can_edit": request.user.has_perm("collections.change_photograph"),
             "colorize_panel": _optional_template(COLORIZE_PANEL),
@@ -50,23 +55,34 @@ def photograph_detail(request, pk: int):
     )
 
 
-def _preview_url(photograph) -> str:
-    """What the page shows before (or without) the deep-zoom viewer."""
-    if photograph.display:
+def _reading_box(access: Access) -> int:
+    return min(READING_COPY_BOX, access.max_side) if access.max_side is not None else READING_COPY_BOX
+
+
+def _preview_url(photograph, access: Access) -> str:
+    """What the page shows before (or without) the deep-zoom viewer: the largest copy allowed."""
+    if photograph.display and not media_refusal(photograph, "display", access):
         return photograph.media_url("display")
-    return iiif_presentation.photograph_image_path(photograph, READING_COPY_BOX)
+    if access.level == AccessLevel.THUMBNAIL and photograph.thumbnail:
+        return photograph.media_url("thumbnail")
+    return iiif_presentation.photograph_image_path(photograph, _reading_box(access))
 
 
-def _downloads(photograph) -> list[dict]:
-    detail = f"{photograph.format or photograph.mode}, {photograph.width}×{photograph.height}, {photograph.file_size:,} bytes"
-    links = [{"label": "Master file", "detail": detail, "url": photograph.media_url("master")}]
-    if photograph.display:
+def _downloads(photograph, access: Access) -> list[dict]:
+    """The files this user may have of the photograph (none at the metadata-only level)."""
+    links = []
+    if access.allows(AccessLevel.MASTER):
+        detail = f"{photograph.format or photograph.mode}, {photograph.width}×{photograph.height}, {photograph.file_size:,} bytes"
+        links.append({"label": "Master file", "detail": detail, "url": photograph.media_url("master")})
+    if photograph.display and not media_refusal(photograph, "display", access):
         links.append({"label": "Display copy", "detail": "JPEG, up to 2000 px", "url": photograph.media_url("display")})
-    links.append({
-        "label": "Reading copy",
-        "detail": "JPEG, up to 1600 px, from the IIIF service",
-        "url": iiif_presentation.photograph_image_path(photograph, READING_COPY_BOX),
-    })
+    if access.allows(AccessLevel.THUMBNAIL):
+        box = _reading_box(access)
+        links.append({
+            "label": "Reading copy",
+            "detail": f"JPEG, up to {box} px, from the IIIF service",
+            "url": iiif_presentation.photograph_image_path(photograph, box),
+        })
     return links
 
 
