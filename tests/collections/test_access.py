@@ -14,9 +14,9 @@ from PIL import Image
 from apps.collections import services
 from apps.collections.access import AccessLevel, photograph_access, rights_access_level
 from apps.collections.models import RightsStatement
-from tests.collections import images
 from tests.collections.conftest import upload
-from tests.collections.factories import CollectionFactory
+from tests.support import images
+from tests.support.collections import CollectionFactory
 
 pytestmark = pytest.mark.django_db
 

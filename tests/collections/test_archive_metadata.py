@@ -10,7 +10,7 @@ from django.test import Client
 from apps.collections.models import Photograph, RightsStatement
 from apps.collections.services import edtf_normalize, edtf_range_note, photograph_build_derivatives
 from apps.collections.services.metadata import photograph_metadata_clean
-from tests.collections.factories import PhotographFactory
+from tests.support.collections import PhotographFactory
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from apps.collections.models import Collection, MetadataChange
-from tests.collections.factories import CollectionFactory
+from tests.support.collections import CollectionFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

@@ -7,8 +7,8 @@ import pytest
 from django.utils.cache import has_vary_header
 
 from apps.collections import iiif_presentation
-from tests.collections.factories import PhotographFactory
 from tests.collections.test_iiif_views import ingest
+from tests.support.collections import PhotographFactory
 
 pytestmark = pytest.mark.django_db
 

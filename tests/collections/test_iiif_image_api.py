@@ -261,7 +261,7 @@ def test_info_document_lists_tiles_and_sizes():
 def test_a_master_past_pillows_bomb_limit_is_not_decoded_but_503():
     """Before its pyramid exists, a master Pillow refuses to open (over ~179 MP) answers
     503 (try again), not 500; its pyramid serves it once the derivatives job has run."""
-    from tests.collections import images
+    from tests.support import images
 
     plan = request_plan("0,0,512,512/512,/0/default.jpg", 30000, 30000)
     with pytest.raises(IIIFError) as caught:

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from apps.collections.models import Collection, Tombstone
-from tests.collections.factories import CollectionFactory, PhotographFactory
+from tests.support.collections import CollectionFactory, PhotographFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from rest_framework.test import APIClient
 
-from tests.collections.factories import CollectionFactory, PhotographFactory
-from tests.collections.images import png_bytes
+from tests.support.collections import CollectionFactory, PhotographFactory
+from tests.support.images import png_bytes
 
 pytestmark = pytest.mark.django_db
 

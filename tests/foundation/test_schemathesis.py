@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from rest_framework.authtoken.models import Token
 
-from tests.collections.factories import CollectionFactory, PhotographFactory
+from tests.support.collections import CollectionFactory, PhotographFactory
 
 EXAMPLES_PER_OPERATION = 3
 

@@ -13,9 +13,9 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from apps.collections import services
-from tests.collections import images
 from tests.collections.conftest import upload
-from tests.collections.factories import CollectionFactory
+from tests.support import images
+from tests.support.collections import CollectionFactory
 
 
 @pytest.mark.django_db

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from apps.collections import services
 from apps.collections.models import Photograph
-from tests.collections.factories import CollectionFactory, PhotographFactory
+from tests.support.collections import CollectionFactory, PhotographFactory
 
 pytestmark = pytest.mark.django_db
 

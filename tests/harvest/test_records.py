@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from apps.collections.models import RightsStatement
-from tests.collections.factories import CollectionFactory, PhotographFactory
+from tests.support.collections import CollectionFactory, PhotographFactory
 
 pytestmark = pytest.mark.django_db
 DC = "{http://purl.org/dc/elements/1.1/}"
