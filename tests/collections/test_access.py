@@ -14,9 +14,8 @@ from PIL import Image
 from apps.collections import services
 from apps.collections.access import AccessLevel, photograph_access, rights_access_level
 from apps.collections.models import RightsStatement
-from tests.collections.conftest import upload
 from tests.support import images
-from tests.support.collections import CollectionFactory
+from tests.support.collections import CollectionFactory, upload
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,8 @@ import pytest
 
 from apps.collections import services
 from apps.collections.models import RightsStatement
-from tests.collections.conftest import upload
 from tests.support import images
+from tests.support.collections import upload
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

@@ -13,9 +13,8 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from apps.collections import services
-from tests.collections.conftest import upload
 from tests.support import images
-from tests.support.collections import CollectionFactory
+from tests.support.collections import CollectionFactory, upload
 
 
 @pytest.mark.django_db
