@@ -4,6 +4,7 @@ manifest only as the Presentation 3 subset."""
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.utils.cache import has_vary_header
 
 from apps.collections import iiif_presentation
@@ -63,6 +64,8 @@ def test_manifest_html_is_limited_to_the_presentation_3_subset(fonds, value, exp
     photograph = PhotographFactory(collection=fonds, description=value, title=value)
 
     class Request:
+        user = AnonymousUser()
+
         def build_absolute_uri(self, path):
             return "http://testserver" + path
 

@@ -240,7 +240,7 @@ def run_colorize(options, *, stdout: TextIO | None = None) -> list[Path]:
     return written
 
 
-def _chroma_filter(text: str) -> dict:
+def chroma_filter_merge(text: str) -> dict:
     """Parse ``--chroma-filter``: ``off`` or ``RADIUS,EPS`` into merge settings."""
     if text.strip().lower() == "off":
         return {}
@@ -260,7 +260,7 @@ def add_evaluate_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--size", type=int, default=256, help="working size")
     parser.add_argument("--max-side", type=int, default=1024, help="scale larger images down first (0: full size)")
     parser.add_argument("--device", default="auto")
-    parser.add_argument("--chroma-filter", type=_chroma_filter, action="append",
+    parser.add_argument("--chroma-filter", type=chroma_filter_merge, action="append",
                         help="override the models' chroma filter: RADIUS,EPS or off (repeatable: one row per "
                              "setting and model, an ablation)")
     parser.add_argument("--json", type=Path, help="write the report as JSON here")
