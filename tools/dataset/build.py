@@ -185,7 +185,7 @@ def _process_source(src: Source, found: list[Candidate], state: _State) -> None:
             best[k] = i
     keep_idx = set(best.values())
 
-    for i, (c, _image, size) in enumerate(decoded):
+    for i, (c, im, size) in enumerate(decoded):
         if i not in keep_idx:
             state.drop(c.source, "resolution_variant", c.path)
             continue
