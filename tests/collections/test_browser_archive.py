@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 from skimage import data as sample_images
 
 from apps.collections import services
@@ -93,7 +94,8 @@ def test_upload_by_drag_and_drop_then_search_and_deep_zoom(page, live_server, lo
 
     # The file picker goes through the same per-file uploads.
     page.set_input_files("#id_files", files=[{"name": "rocket-1969.jpg", "mimeType": "image/jpeg", "buffer": jpeg(sample_images.rocket())}])
-    page.wait_for_function("document.querySelectorAll('#upload-results .upload-result--stored').length === 2")
+    # Locators, not wait_for_function: the page's CSP forbids the string evaluation that needs.
+    expect(page.locator("#upload-results .upload-result--stored")).to_have_count(2)
     assert page.locator("#upload-summary").inner_text() == "2 stored · 1 duplicate · 1 refused"
     page.screenshot(path=str(screenshots / "upload.png"), full_page=True)
 
