@@ -214,7 +214,8 @@ def test_database_url(settings) -> str:
     from urllib.parse import quote
 
     db = settings.DATABASES["default"]
-    return f"postgres://{quote(db['USER'])}:{quote(db['PASSWORD'] or '')}@{quote(db['HOST'] or '', safe='')}:{db['PORT'] or 5432}/{db['NAME']}"
+    host = db["HOST"] or db.get("OPTIONS", {}).get("host", "")  # the embedded server: a socket folder in OPTIONS
+    return f"postgres://{quote(db['USER'])}:{quote(db['PASSWORD'] or '')}@{quote(host, safe='')}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 # --- Browser tests -------------------------------------------------------------------------

@@ -154,8 +154,9 @@ def _drop_this_connection() -> None:
         cursor.execute("SELECT pg_backend_pid()")
         [pid] = cursor.fetchone()
     db = connection.settings_dict
-    with psycopg.connect(host=db["HOST"] or None, port=db["PORT"] or None, user=db["USER"], password=db["PASSWORD"] or None,
-                         dbname=db["NAME"], autocommit=True, **db.get("OPTIONS", {})) as admin:
+    # OPTIONS may name the host too (the embedded server's socket folder): it wins.
+    params = {"host": db["HOST"] or None, "port": db["PORT"] or None, "user": db["USER"], "password": db["PASSWORD"] or None, "dbname": db["NAME"]}
+    with psycopg.connect(**{**params, **db.get("OPTIONS", {})}, autocommit=True) as admin:
         admin.execute("SELECT pg_terminate_backend(%s)", [pid])
 
 
