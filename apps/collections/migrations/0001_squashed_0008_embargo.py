@@ -63,23 +63,12 @@ def grant_roles(apps, schema_editor):
 class Migration(migrations.Migration):
 
     replaces = [
-        ("collections", "0001_initial"),
-        ("collections", "0002_search_vector_trigger"),
-        ("collections", "0003_roles"),
-        ("collections", "0004_photograph_date_range_and_indexes"),
-        ("collections", "0005_csv_import_attempts"),
-        ("collections", "0006_csv_import_job_row"),
-        ("collections", "0007_tombstones_and_change_index"),
-        ("collections", "0008_embargo"),
+        ("collections", "0001_initial"), ("collections", "0002_search_vector_trigger"), ("collections", "0003_roles"),
+        ("collections", "0004_photograph_date_range_and_indexes"), ("collections", "0005_csv_import_attempts"),
+        ("collections", "0006_csv_import_job_row"), ("collections", "0007_tombstones_and_change_index"), ("collections", "0008_embargo"),
     ]
-
     initial = True
-
-    dependencies = [
-        ("auth", "0012_alter_user_first_name_max_length"),
-        ("contenttypes", "0002_remove_content_type_name"),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
-    ]
+    dependencies = [("auth", "0012_alter_user_first_name_max_length"), ("contenttypes", "0002_remove_content_type_name"), migrations.swappable_dependency(settings.AUTH_USER_MODEL)]
 
     operations = [
         migrations.CreateModel(

@@ -29,21 +29,10 @@ def grant_roles(apps, schema_editor):
 
 class Migration(migrations.Migration):
 
-    replaces = [
-        ("colorize", "0001_initial"),
-        ("colorize", "0002_roles"),
-        ("colorize", "0003_job_row"),
-    ]
-
+    replaces = [("colorize", "0001_initial"), ("colorize", "0002_roles"), ("colorize", "0003_job_row")]
     initial = True
-
-    dependencies = [
-        ("collections", "0001_squashed_0008_embargo"),
-        ("mlcore", "0001_squashed_0002_roles"),
-        ("auth", "0012_alter_user_first_name_max_length"),
-        ("contenttypes", "0002_remove_content_type_name"),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
-    ]
+    # auth and contenttypes (the roles' permissions) come before collections' migration.
+    dependencies = [("collections", "0001_squashed_0008_embargo"), ("mlcore", "0001_squashed_0002_roles"), migrations.swappable_dependency(settings.AUTH_USER_MODEL)]
 
     operations = [
         migrations.CreateModel(

@@ -24,18 +24,9 @@ def grant_roles(apps, schema_editor):
 
 class Migration(migrations.Migration):
 
-    replaces = [
-        ("mlcore", "0001_initial"),
-        ("mlcore", "0002_roles"),
-    ]
-
+    replaces = [("mlcore", "0001_initial"), ("mlcore", "0002_roles")]
     initial = True
-
-    dependencies = [
-        ("auth", "0012_alter_user_first_name_max_length"),
-        ("contenttypes", "0002_remove_content_type_name"),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
-    ]
+    dependencies = [("auth", "0012_alter_user_first_name_max_length"), ("contenttypes", "0002_remove_content_type_name"), migrations.swappable_dependency(settings.AUTH_USER_MODEL)]
 
     operations = [
         migrations.CreateModel(

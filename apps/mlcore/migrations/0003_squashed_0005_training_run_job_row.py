@@ -29,18 +29,10 @@ def grant_roles(apps, schema_editor):
 
 class Migration(migrations.Migration):
 
-    replaces = [
-        ("mlcore", "0003_curated_sets_training_runs"),
-        ("mlcore", "0004_training_roles"),
-        ("mlcore", "0005_training_run_job_row"),
-    ]
-
+    replaces = [("mlcore", "0003_curated_sets_training_runs"), ("mlcore", "0004_training_roles"), ("mlcore", "0005_training_run_job_row")]
+    # auth and contenttypes (the roles' permissions) come before collections' migration.
     dependencies = [
-        ("mlcore", "0001_squashed_0002_roles"),
-        ("collections", "0001_squashed_0008_embargo"),
-        ("colorize", "0001_squashed_0003_job_row"),
-        ("auth", "0012_alter_user_first_name_max_length"),
-        ("contenttypes", "0002_remove_content_type_name"),
+        ("mlcore", "0001_squashed_0002_roles"), ("collections", "0001_squashed_0008_embargo"), ("colorize", "0001_squashed_0003_job_row"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
