@@ -15,10 +15,10 @@ import pytest
 
 ROLE_NAMES = ("archivist", "colorist", "curator")
 ROLE_MIGRATIONS = (
-    ("collections", "apps.collections.migrations.0003_roles"),
-    ("mlcore", "apps.mlcore.migrations.0002_roles"),
-    ("colorize", "apps.colorize.migrations.0002_roles"),
-    ("mlcore", "apps.mlcore.migrations.0004_training_roles"),
+    ("collections", "apps.collections.migrations.0001_squashed_0008_embargo"),
+    ("mlcore", "apps.mlcore.migrations.0001_squashed_0002_roles"),
+    ("colorize", "apps.colorize.migrations.0001_squashed_0003_job_row"),
+    ("mlcore", "apps.mlcore.migrations.0003_squashed_0005_training_run_job_row"),
 )
 
 
