@@ -8,11 +8,13 @@ import logging
 import tempfile
 from datetime import timedelta
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
+from django.core.files.storage import Storage
 from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageCms, ImageOps
@@ -33,6 +35,30 @@ _SRGB = ImageCms.createProfile("sRGB")
 def photograph_pyramid_name(photograph: Photograph) -> str:
     """Where the photograph's pyramidal tiled TIFF is stored (media storage)."""
     return f"derivatives/{photograph.pk}/pyramid.tif"
+
+
+class _StagedFile(File):
+    """A finished file on local disk: FileSystemStorage moves it into place (one rename when
+    it is on the same filesystem) instead of copying it, so a reader never opens half of it."""
+
+    def temporary_file_path(self) -> str:
+        return self.name
+
+
+def pyramid_store(*, storage: Storage, name: str, image: BinaryIO) -> str:
+    """Write the pyramidal tiled TIFF of `image` (a master or any other full-resolution
+    file, open for reading) and put it at the fixed `name` in `storage`, replacing what was
+    there; returns `name`. Readers find a pyramid by its name, so it appears whole: staged
+    in FILE_UPLOAD_TEMP_DIR and moved in (object storages publish an upload whole anyway)."""
+    with tempfile.TemporaryDirectory(dir=settings.FILE_UPLOAD_TEMP_DIR) as work:
+        pyramid = Path(work) / "pyramid.tif"
+        imaging.pyramid_write(image, pyramid)
+        storage.delete(name)
+        with pyramid.open("rb") as handle:
+            saved = storage.save(name, _StagedFile(handle, name=str(pyramid)))
+    if saved != name:  # another writer put one there meanwhile: keep theirs, leave no copy
+        storage.delete(saved)
+    return name
 
 
 def _to_8bit(image: Image.Image) -> Image.Image:
@@ -95,14 +121,9 @@ def photograph_build_derivatives(*, photograph_id: int) -> Photograph | None:
     ):
         return photograph
     try:
-        with photograph.master.open("rb") as master, tempfile.TemporaryDirectory() as work:
+        with photograph.master.open("rb") as master:
             display = display_image(imaging.decode_reduced(master, at_least=DISPLAY_SIZE))
-            pyramid = Path(work) / "pyramid.tif"
-            imaging.pyramid_write(master, pyramid)
-            # A fixed name (the image service finds it by the photograph): replace, not rename.
-            storage.delete(photograph_pyramid_name(photograph))
-            with pyramid.open("rb") as handle:
-                storage.save(photograph_pyramid_name(photograph), File(handle))
+            pyramid_store(storage=storage, name=photograph_pyramid_name(photograph), image=master)
         display.thumbnail((DISPLAY_SIZE, DISPLAY_SIZE), Image.Resampling.LANCZOS)
         thumbnail = display.copy()
         thumbnail.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE), Image.Resampling.LANCZOS)

@@ -19,6 +19,7 @@ from archive_site.rqjobs import Attempt, attempt_start, job_row_move
 from archive_site.storage import files_delete
 
 from ..models import ColorizationRequest, Variant
+from .pyramids import variant_pyramids_enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -179,5 +180,6 @@ def _colorize(colorization_request: ColorizationRequest, attempt: Attempt, workd
         if row.cancel_requested:
             raise colorizing.ColorizationCancelled()
         Variant.objects.bulk_create(variants)
+        variant_pyramids_enqueue_on_commit(variant_ids=[variant.pk for variant in variants])
         timings["total"] = round(time.perf_counter() - clock, 4)
         return job_row_move(row, Status.SUCCEEDED, timings={**timings, "seed_diversity": rendering.seed_diversity})
