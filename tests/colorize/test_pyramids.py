@@ -1,5 +1,5 @@
 """Variants get a pyramid (the IIIF tiles' source) from a derivative job once their rows
-commit; it goes with the variant, and reconcile rebuilds a missing one."""
+commit, and reconcile rebuilds a missing one. (It goes with its variant: test_run.py.)"""
 from __future__ import annotations
 
 import io
@@ -11,7 +11,6 @@ from django.test import Client
 from PIL import Image
 
 from apps.collections import services as archive_services
-from apps.colorize.models import Variant
 from apps.colorize.services import pyramids
 from apps.colorize.services.pyramids import variant_pyramid_name
 from archive_site import rqjobs
@@ -39,15 +38,6 @@ def test_a_variants_tiles_come_from_its_pyramid_not_its_image(tiny_model, photog
     client.force_login(colorist)
     assert np.array_equal(tile(client, variant), expected)
     assert tile(client, variant, "full", "24,").shape[1] == 24
-
-
-def test_deleting_variants_deletes_their_pyramids(tiny_model, photograph, colorist, colorize, media_files):
-    request = colorize(photograph, [1, 2])
-    names = [variant_pyramid_name(pk) for pk in request.variants.values_list("pk", flat=True)]
-    assert set(names) <= set(media_files())
-    archive_services.photograph_delete(photograph=photograph, user=colorist)
-    assert not Variant.objects.exists()
-    assert media_files() == []
 
 
 def test_reconcile_rebuilds_a_missing_pyramid(tiny_model, photograph, colorize, rq_queues, rq_worker):

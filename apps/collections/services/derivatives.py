@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import io
 import logging
-import tempfile
+import shutil
 from datetime import timedelta
-from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
@@ -21,6 +20,7 @@ from PIL import Image, ImageCms, ImageOps
 from rq import Retry
 
 from archive_site.rqjobs import LIVE_JOB_STATES, ReconcileAction, db_retrying, enqueue_replacing, fetch_job
+from archive_site.scratch import scratch_dir
 
 from .. import imaging
 from ..models import Photograph
@@ -49,13 +49,17 @@ def pyramid_store(*, storage: Storage, name: str, image: BinaryIO) -> str:
     """Write the pyramidal tiled TIFF of `image` (a master or any other full-resolution
     file, open for reading) and put it at the fixed `name` in `storage`, replacing what was
     there; returns `name`. Readers find a pyramid by its name, so it appears whole: staged
-    in FILE_UPLOAD_TEMP_DIR and moved in (object storages publish an upload whole anyway)."""
-    with tempfile.TemporaryDirectory(dir=settings.FILE_UPLOAD_TEMP_DIR) as work:
-        pyramid = Path(work) / "pyramid.tif"
+    in a scratch folder of FILE_UPLOAD_TEMP_DIR and moved in (object storages publish an upload
+    whole anyway)."""
+    work = scratch_dir("pyramid", parent=settings.FILE_UPLOAD_TEMP_DIR)
+    try:
+        pyramid = work / "pyramid.tif"
         imaging.pyramid_write(image, pyramid)
         storage.delete(name)
         with pyramid.open("rb") as handle:
             saved = storage.save(name, _StagedFile(handle, name=str(pyramid)))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     if saved != name:  # another writer put one there meanwhile: keep theirs, leave no copy
         storage.delete(saved)
     return name

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-import tempfile
 import time
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from rq.timeouts import JobTimeoutException
 from apps.mlcore import colorizing
 from apps.mlcore.registry import ModelUnavailable
 from archive_site.rqjobs import Attempt, attempt_start, job_row_move
+from archive_site.scratch import scratch_dir
 from archive_site.storage import files_delete
 
 from ..models import ColorizationRequest, Variant
@@ -120,7 +120,7 @@ def colorization_run(*, request_id: int, may_retry: bool = False) -> Colorizatio
     if started is None:
         return ColorizationRequest.objects.get(pk=request_id)
     colorization_request, attempt = started
-    workdir = Path(tempfile.mkdtemp(prefix=f"colorize-{request_id}-"))
+    workdir = scratch_dir(f"colorize-{request_id}")
     stored: list[str] = []
     clock = time.perf_counter()
 
