@@ -429,7 +429,21 @@ class Kill:
     stage: str
     killed_at: float
     worker_pid: int
-    worker_back_s: float | None = None
+    worker_back_s: float | None = None  # until the launcher started a new worker process
+    worker_ready_s: float | None = None  # until that process was registered in Redis, taking jobs
+
+
+def worker_registered(pid: int) -> bool:
+    import django_rq
+    from django.conf import settings
+    from redis.exceptions import RedisError
+    from rq import Worker
+
+    try:
+        connection = django_rq.get_connection(next(iter(settings.RQ_QUEUES)))
+        return any(worker.pid == pid for worker in Worker.all(connection=connection))
+    except RedisError:
+        return False
 
 
 def fault_plan(kills: int, training_kills: int, redis: int, postgres: int) -> list[str]:
@@ -473,7 +487,7 @@ class Faults:
                 worker_before = self.stack.worker_pid()
                 window = self.stack.restart(server, self.down[server])
                 self.restarts.append({"server": server, "down_s": round(window.ended - window.started, 2),
-                                      "worker_pid_before": worker_before})
+                                      "worker_kept_running": self.stack.worker_pid() == worker_before})
                 print(f"  restarted {server}: down {window.ended - window.started:.1f} s", flush=True)
 
     def _kill_running(self, model, kind: str, *, ready=lambda row: True) -> None:
@@ -503,7 +517,10 @@ class Faults:
         self.kills.append(kill)
         back = wait_for(lambda: (p := self.stack.worker_pid()) and p != pid and p, timeout=120, what="the worker to be started again", every=0.1)
         kill.worker_back_s = round(time.monotonic() - killed, 2)
-        print(f"  killed worker {pid} during {kind} {row.pk} (attempt {row.attempts}, {stage or 'running'}); worker {back} started after {kill.worker_back_s} s", flush=True)
+        wait_for(lambda: worker_registered(back), timeout=600, what="the new worker to register", every=0.2)
+        kill.worker_ready_s = round(time.monotonic() - killed, 2)
+        print(f"  killed worker {pid} during {kind} {row.pk} (attempt {row.attempts}, {stage or 'running'}); "
+              f"worker {back} started after {kill.worker_back_s} s, took jobs after {kill.worker_ready_s} s", flush=True)
 
     def kill_colorization(self) -> None:
         from apps.colorize.models import ColorizationRequest
@@ -662,10 +679,14 @@ def markdown(results: dict) -> str:
                      f"{row['p99_ms']} | {row['max_ms']} | {answers} | {row['5xx_outside_db_restart']} |")
     kills = results["kills"]
     back = [k["worker_back_s"] for k in kills if k["worker_back_s"] is not None]
-    lines += ["", f"Kills: {len(kills)} ({Counter(k['kind'] for k in kills)}); the worker was back (a new process) after "
-              f"median {percentile(back, 50) if back else '—'} s, max {max(back) if back else '—'} s.",
+    ready = [k["worker_ready_s"] for k in kills if k["worker_ready_s"] is not None]
+    lines += ["", f"Phases: {results['phases']} (seconds).",
+              f"Kills: {len(kills)} ({dict(Counter(k['kind'] for k in kills))}, stages {dict(Counter(k['stage'] for k in kills))}); "
+              f"a new worker process after median {percentile(back, 50) if back else '—'} s (max {max(back) if back else '—'}), "
+              f"taking jobs after median {percentile(ready, 50) if ready else '—'} s (max {max(ready) if ready else '—'}).",
+              f"5xx during the PostgreSQL restarts: {results['5xx_in_db_restart']}.",
               f"Restarts: {results['restarts']}.",
-              f"Recovered: {results['recovery']}.",
+              f"Killed rows ended: {results['recovery']}; colorization requests posted by the clients: {results['colorizations_posted']}.",
               f"Job rows: {json.dumps(results['job_rows'])}.",
               f"Queues after the drain: {json.dumps(results['queues'])}.",
               f"Files: {json.dumps(results['files'])}.",
@@ -750,9 +771,12 @@ def main() -> int:
         seed_colorizations(seeded, colorist, count=2)
         print(f"ready after {time.monotonic() - clock:.0f} s: tiles of {seeded.tile_images}", flush=True)
 
+        phases = {"set-up": round(time.monotonic() - clock)}
         load = Load(stack.base_url, seeded, args.clients)
         load.start()
         time.sleep(args.duration)
+        phases["load"] = args.duration
+        mark = time.monotonic()
         load.phase = "faults"
         print(f"load phase done ({len(load.samples)} requests); faults", flush=True)
         faults = Faults(stack, load, seeded, curator, random.Random(1), args.fault_timeout,
@@ -768,12 +792,14 @@ def main() -> int:
             fault_error = str(error)
             print(f"  fault phase stopped: {error}", flush=True)
         load.finish()
+        phases["faults under load"], mark = round(time.monotonic() - mark), time.monotonic()
         print(f"faults done; draining ({len(load.samples)} requests in all)", flush=True)
         try:
             wait_for(lambda: not unfinished(), timeout=args.drain_timeout, what="the work to finish", every=2)
             stuck = []
         except TimeoutError:
             stuck = unfinished()
+        phases["drain"] = round(time.monotonic() - mark)
         results = {
             "machine": machine(), "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "load_start": load_start, "load_end": load_average(), "model": seeded.model,
@@ -782,8 +808,10 @@ def main() -> int:
             "kills": [vars(kill) for kill in faults.kills], "restarts": faults.restarts,
             "recovery": recovery(faults.kills),
             "job_rows": job_rows_report(), "queues": queues_report(), "files": orphan_files(var_dir),
-            "stuck": stuck, "fault_error": fault_error,
+            "stuck": stuck, "fault_error": fault_error, "phases": phases,
+            "5xx_in_db_restart": sum(1 for s in load.samples if s.status >= 500 and in_window(s, stack.windows, "postgres")),
             "unanswered": sum(1 for s in load.samples if not s.status),
+            "colorizations_posted": len(load.requests_made),
         }
     finally:
         code = stack.stop()
