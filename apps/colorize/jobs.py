@@ -5,7 +5,6 @@ from rq import get_current_job
 
 from . import services
 from .models import ColorizationRequest
-from .services.pyramids import variant_build_pyramid
 
 
 class ColorizationFailed(Exception):
@@ -29,4 +28,4 @@ def run_colorization(request_id: int) -> str:
 
 def build_variant_pyramid(variant_id: int) -> str:
     """The `default` job that writes a variant's pyramid (the IIIF tiles' source)."""
-    return "ready" if variant_build_pyramid(variant_id=variant_id) else "gone"
+    return "ready" if services.variant_build_pyramid(variant_id=variant_id) else "gone"
