@@ -16,9 +16,10 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, permissions, serializers
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from .throttles import LoginThrottle
 
 
 def _as_drf(exc: Exception) -> Exception:
@@ -173,7 +174,7 @@ class TokenObtainView(ObtainAuthToken):
     and a username locked out after repeated failures (django-axes) is refused even with
     the right password until the cool-off has passed."""
 
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [LoginThrottle]
     throttle_scope = "login"
 
     def post(self, request, *args, **kwargs):

@@ -34,10 +34,9 @@ MANAGE_PY = Path(settings.BASE_DIR) / "manage.py"
 OPTIONAL_SETUP = (("ensure_default_model", ()), ("load_demo_data", ("--if-empty",)))
 READY_TIMEOUT_S = 180
 STOP_GRACE_S = 10
-# Restart backoff: 1 s, doubling per death up to a minute; a child that ran this long counts as
-# healthy again and its next restart is quick.
+# Restart backoff: 1 s, doubling per death up to START_RESTART_MAX_S (a minute); a child that
+# ran a minute counts as healthy again and its next restart is quick.
 RESTART_FIRST_S = 1.0
-RESTART_MAX_S = 60.0
 RESTART_HEALTHY_AFTER_S = 60.0
 
 
@@ -142,7 +141,7 @@ class Launcher:
                     child.backoff_s = RESTART_FIRST_S
                 child.restart_at = now + child.backoff_s
                 self.say(f"! the {child.name} process exited (code {child.process.returncode}) after {ran_for:.0f}s; starting it again in {child.backoff_s:.0f}s")
-                child.backoff_s = min(child.backoff_s * 2, RESTART_MAX_S)
+                child.backoff_s = min(child.backoff_s * 2, settings.START_RESTART_MAX_S)
             elif now >= child.restart_at:
                 child.process, child.started_at, child.restart_at = self._popen(child.argv), now, None
                 self.say(f"→ {child.name} started again (pid {child.process.pid})")

@@ -2,11 +2,14 @@
 the approved colorization as a choice beside the original in a photograph's Manifest."""
 from __future__ import annotations
 
+from typing import BinaryIO
+
 from apps.collections.access import photograph_access, public_access_is_full
 from apps.collections.iiif_presentation import AlternativeImage
 from apps.collections.iiif_sources import ImageSource
 
 from . import selectors
+from .services.pyramids import variant_pyramid_name
 
 
 def variant_image_source(key: str, user) -> ImageSource | None:
@@ -19,6 +22,13 @@ def variant_image_source(key: str, user) -> ImageSource | None:
     image = variant.image
     # A colorization shows the photograph: the photograph's access level applies to it.
     access = photograph_access(variant.photograph, user)
+
+    def open_pyramid() -> BinaryIO | None:
+        try:
+            return image.storage.open(variant_pyramid_name(variant.pk), "rb")
+        except FileNotFoundError:
+            return None  # its pyramid job has not run yet: tiles come from the image itself
+
     return ImageSource(
         open=lambda: image.storage.open(image.name, "rb"),
         width=variant.width,
@@ -29,6 +39,7 @@ def variant_image_source(key: str, user) -> ImageSource | None:
         rights=variant.photograph.rights_uri or None,
         max_side=access.max_side,
         restriction=access.reason,
+        open_pyramid=open_pyramid,
     )
 
 

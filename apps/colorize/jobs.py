@@ -24,3 +24,8 @@ def run_colorization(request_id: int) -> str:
             job.retries_left = 0  # the row says failed for good: no RQ retry
         raise ColorizationFailed(colorization_request.error)
     return colorization_request.status
+
+
+def build_variant_pyramid(variant_id: int) -> str:
+    """The `default` job that writes a variant's pyramid (the IIIF tiles' source)."""
+    return "ready" if services.variant_build_pyramid(variant_id=variant_id) else "gone"

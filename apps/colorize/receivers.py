@@ -6,11 +6,13 @@ from django.db import transaction
 
 from archive_site.storage import files_delete
 
+from .services.pyramids import variant_pyramid_name
 from .services.runs import discard_request_files
 
 
 def variant_files_delete(sender, instance, **kwargs) -> None:
     names = [field.name for field in (instance.image, instance.thumbnail) if field]
+    names.append(variant_pyramid_name(instance.pk))
     storage = instance.image.storage
     transaction.on_commit(lambda: files_delete(names, storage=storage))
 

@@ -178,6 +178,7 @@ RQ_WORKER_CLASS = env("RQ_WORKER_CLASS", "archive_site.worker.ArchiveWorker")
 RQ_WORKER_WARMUP: list[str] = [
     "apps.mlcore.registry.warm_active@gpu",  # load the active model before the first colorization (gpu workers only)
     "archive_site.jobs.start_reconciler",  # re-queue or fail lost jobs of every kind (JOB_RECONCILE_INTERVAL)
+    "archive_site.scratch.scratch_sweep",  # remove the scratch folders a killed worker on this host left
 ]
 # Services enqueue explicitly inside transaction.on_commit (STYLE.md), so the queue itself
 # enqueues at once and returns the job.
@@ -275,6 +276,10 @@ IIIF_CACHE_ROOT = env("IIIF_CACHE_ROOT")  # unset: MEDIA_ROOT/iiif-cache
 IIIF_CACHE_MAX_BYTES = env_int("IIIF_CACHE_MAX_BYTES", 2 * 1024**3)
 IIIF_CACHE_TRIM_INTERVAL_S = env_float("IIIF_CACHE_TRIM_INTERVAL_S", 300)
 
+# `./bin/start` starts a child that died (the worker, gunicorn) again after a backoff of 1 s
+# that doubles with each quick death up to this many seconds.
+START_RESTART_MAX_S = env_float("START_RESTART_MAX_S", 60)
+
 # --- Job rows (archive_site.rqjobs) ---------------------------------------------------------
 # One reconcile thread per worker re-queues or fails every kind of job row whose job was
 # lost, every JOB_RECONCILE_INTERVAL seconds (0: off; `manage.py reconcile_jobs` does one pass).
@@ -326,8 +331,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_PAGINATION_CLASS": "archive_site.pagination.ArchivePagination",
     # Anonymous clients are throttled per address; the token endpoint has its own, tighter
-    # scope (ScopedRateThrottle, "login"). Counts live in the default cache (Redis).
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    # scope (archive_site.throttles.LoginThrottle, "login"). Counts live in the default cache (Redis); while
+    # it cannot be reached the throttles let requests through.
+    "DEFAULT_THROTTLE_CLASSES": ["archive_site.throttles.AnonymousThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": env("API_ANON_RATE", "300/min"), "login": env("API_LOGIN_RATE", "10/min")},
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "archive_site.openapi.ArchiveAutoSchema",

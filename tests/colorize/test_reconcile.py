@@ -9,6 +9,7 @@ from rq.job import JobStatus
 from apps.colorize import services
 from apps.colorize.models import ColorizationRequest
 from archive_site import jobs, rqjobs
+from archive_site.scratch import scratch_dir, scratch_sweep
 from tests.support.workers import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -91,11 +92,21 @@ def test_healthy_requests_are_left_alone(tiny_model, photograph, colorist, rq_wo
     assert reconcile_requests(grace_seconds=0) == []
 
 
-def test_a_worker_killed_mid_job_leaves_the_request_recoverable(tiny_model, photograph, colorist, worker_process, rq_worker, media_files):
+def test_a_worker_killed_mid_job_leaves_the_request_recoverable(tiny_model, photograph, colorist, worker_process, rq_worker, media_files, tmp_path, settings):
     request = services.colorization_request_create(photograph=photograph, user=colorist, seeds=[5, 6])
-    worker = worker_process(TEST_WORKER_WARMUP="tests.support.slow_jobs.slow_colorizations", TEST_JOB_DELAY="60")
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    worker = worker_process(TEST_WORKER_WARMUP="tests.support.slow_jobs.slow_colorizations", TEST_JOB_DELAY="60", TMPDIR=str(scratch))
     wait_for(lambda: ColorizationRequest.objects.filter(pk=request.pk, status="running").exists(), timeout=150, message=lambda: f"the worker to start the job\n{worker.output()}")
     worker.kill()  # SIGKILL: no cleanup, no failure handler, nothing recorded
+
+    # Its scratch folder stays behind until a worker on this host sweeps (a warm-up); a live process's is kept.
+    [left] = scratch.iterdir()
+    assert left.name.startswith(f"chroma-{worker.process.pid}-colorize-{request.pk}-")
+    live = scratch_dir("pyramid", parent=str(scratch))
+    settings.FILE_UPLOAD_TEMP_DIR = str(scratch)
+    assert scratch_sweep() >= 1
+    assert list(scratch.iterdir()) == [live]
 
     request.refresh_from_db()
     assert request.status == "running" and request.attempts == 1
@@ -108,7 +119,7 @@ def test_a_worker_killed_mid_job_leaves_the_request_recoverable(tiny_model, phot
     request.refresh_from_db()
     assert request.status == "succeeded" and request.attempts == 2
     assert sorted(request.variants.values_list("seed", flat=True)) == [5, 6]
-    assert len(media_files()) == 4
+    assert len(media_files()) == 6  # two PNGs, two thumbnails, two pyramids
 
 
 def test_workers_reconcile_periodically_in_the_background(tiny_model, photograph, colorist, rq_queues, settings):

@@ -8,6 +8,7 @@ from rq.job import JobStatus
 
 from apps.colorize import services
 from apps.colorize.models import ColorizationRequest, Variant
+from apps.colorize.services.pyramids import variant_pyramid_name
 from apps.mlcore import registry
 from apps.mlcore.colorizing import read_provenance
 from tests.support.images import pixels
@@ -223,8 +224,9 @@ def test_bad_arguments_are_refused_with_a_message(tiny_model, photograph, colori
 def test_deleting_a_photograph_removes_its_variant_files(tiny_model, photograph, colorist, archivist, rq_worker, media_files):
     from apps.collections import services as archive
 
-    services.colorization_request_create(photograph=photograph, user=colorist, seeds=[1, 2])
+    request = services.colorization_request_create(photograph=photograph, user=colorist, seeds=[1, 2])
     rq_worker()
-    assert len(media_files()) == 4
+    pyramids = [variant_pyramid_name(pk) for pk in request.variants.values_list("pk", flat=True)]
+    assert len(media_files()) == 6 and set(pyramids) <= set(media_files())  # PNG, thumbnail and pyramid of each
     archive.photograph_delete(photograph=photograph, user=archivist)
     assert media_files() == [] and not Variant.objects.exists()

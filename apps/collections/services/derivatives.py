@@ -5,20 +5,22 @@ from __future__ import annotations
 
 import io
 import logging
-import tempfile
+import shutil
 from datetime import timedelta
-from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
+from django.core.files.storage import Storage
 from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageCms, ImageOps
 from rq import Retry
 
 from archive_site.rqjobs import LIVE_JOB_STATES, ReconcileAction, db_retrying, enqueue_replacing, fetch_job
+from archive_site.scratch import scratch_dir
 
 from .. import imaging
 from ..models import Photograph
@@ -33,6 +35,34 @@ _SRGB = ImageCms.createProfile("sRGB")
 def photograph_pyramid_name(photograph: Photograph) -> str:
     """Where the photograph's pyramidal tiled TIFF is stored (media storage)."""
     return f"derivatives/{photograph.pk}/pyramid.tif"
+
+
+class _StagedFile(File):
+    """A finished file on local disk: FileSystemStorage moves it into place (one rename when
+    it is on the same filesystem) instead of copying it, so a reader never opens half of it."""
+
+    def temporary_file_path(self) -> str:
+        return self.name
+
+
+def pyramid_store(*, storage: Storage, name: str, image: BinaryIO) -> str:
+    """Write the pyramidal tiled TIFF of `image` (a master or any other full-resolution
+    file, open for reading) and put it at the fixed `name` in `storage`, replacing what was
+    there; returns `name`. Readers find a pyramid by its name, so it appears whole: staged
+    in a scratch folder of FILE_UPLOAD_TEMP_DIR and moved in (object storages publish an upload
+    whole anyway)."""
+    work = scratch_dir("pyramid", parent=settings.FILE_UPLOAD_TEMP_DIR)
+    try:
+        pyramid = work / "pyramid.tif"
+        imaging.pyramid_write(image, pyramid)
+        storage.delete(name)
+        with pyramid.open("rb") as handle:
+            saved = storage.save(name, _StagedFile(handle, name=str(pyramid)))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    if saved != name:  # another writer put one there meanwhile: keep theirs, leave no copy
+        storage.delete(saved)
+    return name
 
 
 def _to_8bit(image: Image.Image) -> Image.Image:
@@ -95,14 +125,9 @@ def photograph_build_derivatives(*, photograph_id: int) -> Photograph | None:
     ):
         return photograph
     try:
-        with photograph.master.open("rb") as master, tempfile.TemporaryDirectory() as work:
+        with photograph.master.open("rb") as master:
             display = display_image(imaging.decode_reduced(master, at_least=DISPLAY_SIZE))
-            pyramid = Path(work) / "pyramid.tif"
-            imaging.pyramid_write(master, pyramid)
-            # A fixed name (the image service finds it by the photograph): replace, not rename.
-            storage.delete(photograph_pyramid_name(photograph))
-            with pyramid.open("rb") as handle:
-                storage.save(photograph_pyramid_name(photograph), File(handle))
+            pyramid_store(storage=storage, name=photograph_pyramid_name(photograph), image=master)
         display.thumbnail((DISPLAY_SIZE, DISPLAY_SIZE), Image.Resampling.LANCZOS)
         thumbnail = display.copy()
         thumbnail.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE), Image.Resampling.LANCZOS)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-import tempfile
 import time
 from pathlib import Path
 
@@ -16,9 +15,11 @@ from rq.timeouts import JobTimeoutException
 from apps.mlcore import colorizing
 from apps.mlcore.registry import ModelUnavailable
 from archive_site.rqjobs import Attempt, attempt_start, job_row_move
+from archive_site.scratch import scratch_dir
 from archive_site.storage import files_delete
 
 from ..models import ColorizationRequest, Variant
+from .pyramids import variant_pyramids_enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +120,7 @@ def colorization_run(*, request_id: int, may_retry: bool = False) -> Colorizatio
     if started is None:
         return ColorizationRequest.objects.get(pk=request_id)
     colorization_request, attempt = started
-    workdir = Path(tempfile.mkdtemp(prefix=f"colorize-{request_id}-"))
+    workdir = scratch_dir(f"colorize-{request_id}")
     stored: list[str] = []
     clock = time.perf_counter()
 
@@ -179,5 +180,6 @@ def _colorize(colorization_request: ColorizationRequest, attempt: Attempt, workd
         if row.cancel_requested:
             raise colorizing.ColorizationCancelled()
         Variant.objects.bulk_create(variants)
+        variant_pyramids_enqueue_on_commit(variant_ids=[variant.pk for variant in variants])
         timings["total"] = round(time.perf_counter() - clock, 4)
         return job_row_move(row, Status.SUCCEEDED, timings={**timings, "seed_diversity": rendering.seed_diversity})
