@@ -19,6 +19,7 @@ ROLE_MIGRATIONS = (
     ("mlcore", "apps.mlcore.migrations.0002_roles"),
     ("colorize", "apps.colorize.migrations.0002_roles"),
     ("mlcore", "apps.mlcore.migrations.0004_training_roles"),
+    ("mlcore", "apps.mlcore.migrations.0006_model_version_benchmark_history"),
 )
 
 
