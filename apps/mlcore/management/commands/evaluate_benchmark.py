@@ -18,7 +18,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         which = parser.add_mutually_exclusive_group()
-        which.add_argument("--version", type=int, action="append", dest="versions", metavar="ID", help="this version (repeatable), scored again if it was")
+        which.add_argument("--model-version", type=int, action="append", dest="versions", metavar="ID", help="this version (repeatable), scored again if it was")
         which.add_argument("--all", action="store_true", help="every version that is not retired, scored again if it was")
         parser.add_argument("--queue", action="store_true", help="queue the scoring on the training queue instead of scoring here")
 
