@@ -10,6 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from apps.collections.jobs import build_derivatives
 from apps.mlcore.models import CuratedSet, TrainingRun
 from apps.mlcore.services import curated_set_create
 
@@ -27,8 +28,9 @@ def messages_of(response) -> list[str]:
     return [str(m) for m in response.context["messages"]]
 
 
-def test_a_curator_builds_a_set_from_a_collection_and_removes_an_item(portal, colour_photographs, grey_photograph, collection, rq_worker):
-    rq_worker()  # the photographs' derivatives (thumbnails)
+def test_a_curator_builds_a_set_from_a_collection_and_removes_an_item(portal, colour_photographs, grey_photograph, collection):
+    for photograph in colour_photographs:
+        build_derivatives(photograph.pk)  # their thumbnails (the job the ingest queues once it commits)
     created = portal.post(reverse("mlcore:curated-sets"), {"name": "Harbour colour", "description": "", "holdout_fraction": 0.25, "seed": 0})
     curated = CuratedSet.objects.get(name="Harbour colour")
     assert created.status_code == 302 and created["Location"] == reverse("mlcore:curated-set", args=[curated.pk])
