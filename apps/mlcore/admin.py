@@ -16,7 +16,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from archive_site.admin_actions import for_each_selected
+from archive_site.admin_actions import ReadOnlyAdmin, for_each_selected
 
 from . import selectors, services
 from .forms import ActivationForm, CuratedSetItemsForm, RetrainForm
@@ -486,7 +486,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
 
 
 @admin.register(ModelVersionEvent)
-class ModelVersionEventAdmin(admin.ModelAdmin):
+class ModelVersionEventAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """The versions' history, read-only: the services write it."""
 
     list_display = ["created_at", "model_version", "kind", "user", "reason"]
@@ -494,12 +494,3 @@ class ModelVersionEventAdmin(admin.ModelAdmin):
     list_select_related = ["model_version", "user"]
     search_fields = ["model_version__name", "model_version__version", "reason"]
     readonly_fields = ["model_version", "kind", "user", "reason", "details", "created_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

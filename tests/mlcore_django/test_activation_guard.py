@@ -118,3 +118,15 @@ def test_the_portal_asks_for_the_reason_with_the_comparison(scored, curator, cli
     assert status(scored["worse"]) == "active"
     versions = client.get(reverse("mlcore:model-versions")).content.decode()
     assert "“Approved by the curators&#x27; meeting.”" in versions
+
+
+def test_the_openapi_schema_documents_the_reason_and_the_409(client):
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    activate = schema["paths"]["/api/model-versions/{id}/activate/"]["post"]
+    assert "409" in activate["responses"] and "200" in activate["responses"]
+    body = activate["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    assert "override_reason" in schema["components"]["schemas"][body]["properties"]
+    conflict = activate["responses"]["409"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    error = schema["components"]["schemas"][conflict]["properties"]["error"]["$ref"].rsplit("/", 1)[-1]
+    assert {"code", "message", "active", "benchmark", "comparison"} <= set(schema["components"]["schemas"][error]["properties"])
+    assert "benchmark" in schema["components"]["schemas"]["ModelVersion"]["properties"]

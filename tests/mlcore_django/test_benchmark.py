@@ -53,6 +53,22 @@ def test_a_registered_version_gets_its_scoring_queued_and_a_worker_scores_it(tin
     assert kinds(version)[-1] == "benchmarked"
 
 
+def test_the_shipped_version_is_queued_for_scoring_at_first_start_once(tiny_benchmark, settings, tmp_path, rq_queues, django_capture_on_commit_callbacks):
+    from apps.mlcore.gan.checkpoint import save_generator
+    from apps.mlcore.gan.networks import UNetGenerator
+    from tests.support.gan import TINY
+
+    settings.SHIPPED_MODEL_PATH = tmp_path / "default.pt"
+    save_generator(settings.SHIPPED_MODEL_PATH, UNetGenerator(TINY), name="shipped", version="1.2.0")
+    with django_capture_on_commit_callbacks(execute=True):
+        shipped = services.model_version_ensure_default()
+    assert kinds(shipped) == ["registered", "benchmark_requested", "activated"]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.model_version_ensure_default() == shipped  # the next start: its job still waits
+    assert kinds(shipped) == ["registered", "benchmark_requested", "activated"]
+    assert rq_queues["training"].count == 1
+
+
 def test_without_a_benchmark_nothing_is_queued_and_asking_says_why(base_model, rq_queues, settings):
     settings.MLCORE_BENCHMARK_DIR = ""
     assert kinds(base_model) == ["registered", "activated"]

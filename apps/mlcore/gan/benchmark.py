@@ -24,7 +24,7 @@ from pathlib import Path
 
 from .checkpoint import file_sha256
 from .data import PhotoEntry
-from .evaluate import COLUMNS, PER_SEED, evaluate
+from .evaluate import COLUMNS, PER_SEED, PROTOCOL_KEYS, evaluate
 from .imageio import open_image
 from .inference import Colorizer
 
@@ -144,12 +144,7 @@ def score(
     common = {
         "id": benchmark.id,
         "name": benchmark.name,
-        "images": report["images"],
-        "skipped": report["skipped"],
-        "seeds": report["seeds"],
-        "working_size": report["working_size"],
-        "max_side": report["max_side"],
-        "ground_truth_colourfulness": report["ground_truth_colourfulness"],
+        **{key: report[key] for key in PROTOCOL_KEYS},
         "grayscale": {key: grayscale[key] for key, _ in COLUMNS},
     }
     return [

@@ -35,6 +35,8 @@ COLUMNS = (
 # Measured per seed as well as on average: their spread over the seeds is the noise a
 # comparison between two models must exceed (``benchmark.compare``).
 PER_SEED = ("psnr", "ssim", "delta_e2000", "colourfulness", "colourfulness_gap", "chroma_noise")
+# What an ``evaluate`` report says about how it measured (beside its rows).
+PROTOCOL_KEYS = ("images", "skipped", "seeds", "working_size", "max_side", "ground_truth_colourfulness")
 
 
 def _load_truths(entries: Sequence[PhotoEntry], max_side: int | None, max_pixels: int | None) -> tuple[list[tuple[str, np.ndarray]], dict]:

@@ -28,7 +28,7 @@ from ..gan import finetune
 from ..gan.benchmark import BenchmarkError
 from ..gan.checkpoint import CheckpointError, file_sha256
 from ..gan.data import PhotoDataset
-from ..gan.evaluate import COLUMNS
+from ..gan.evaluate import COLUMNS, PROTOCOL_KEYS
 from ..gan.imageio import ImageReadError
 from ..gan.inference import Colorizer
 from ..gan.networks import DiscriminatorConfig
@@ -279,12 +279,7 @@ def _execute(run: TrainingRun, attempt: Attempt, stored: list[str], *, progress_
         )
         grayscale_row, base_row, candidate_row = report["rows"]
         evaluation.update({
-            "images": report["images"],
-            "skipped": report["skipped"],
-            "seeds": report["seeds"],
-            "working_size": report["working_size"],
-            "max_side": report["max_side"],
-            "ground_truth_colourfulness": report["ground_truth_colourfulness"],
+            **{key: report[key] for key in PROTOCOL_KEYS},
             "candidate": _metrics_row(candidate_row),
             "base": _metrics_row(base_row),
             "grayscale": _metrics_row(grayscale_row),
