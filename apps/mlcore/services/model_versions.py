@@ -81,7 +81,6 @@ def model_version_register(
     return model_version
 
 
-
 @transaction.atomic
 def model_version_activate(*, model_version: ModelVersion, user=None, override_reason: str = "") -> ModelVersion:
     """Make `model_version` the default for new requests; the previous active one becomes a candidate.
