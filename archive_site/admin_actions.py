@@ -1,4 +1,4 @@
-"""What the admin actions of every app share."""
+"""What the admin actions (and read-only admins) of every app share."""
 from __future__ import annotations
 
 from django.contrib import messages
@@ -19,3 +19,16 @@ def for_each_selected(modeladmin, request, queryset, call, done: str, *, refusal
             count += 1
     if count:
         modeladmin.message_user(request, f"{done}: {count}.", messages.SUCCESS)
+
+
+class ReadOnlyAdmin:
+    """A ModelAdmin mixin for records the services write (histories): viewable, never edited here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

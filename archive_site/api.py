@@ -6,6 +6,7 @@ Errors look like {"error": {"status": 403, "code": "not_authenticated", "message
 from __future__ import annotations
 
 from axes.helpers import get_lockout_message
+from django.conf import settings
 from django.core.exceptions import BadRequest, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
@@ -129,6 +130,19 @@ def bad_request(request, exception):
     if request.path.startswith("/api/"):
         return _error_json(request, status_code=400, code="bad_request", message=message)
     return render(request, "400.html", {"message": message}, status=400)
+
+
+def permission_denied(request, exception):
+    """handler403: the error format under /api/; elsewhere a page that says what is missing
+    (the PermissionDenied message: `archive_site.portal` names the permission and the roles
+    that give it) and whom to ask (settings.ARCHIVE_CONTACT_EMAIL)."""
+    message = str(exception) if str(exception) else "You may not do this."
+    if request.path.startswith("/api/"):
+        return _error_json(request, status_code=403, code="permission_denied", message=message)
+    user = request.user
+    roles = sorted(user.groups.values_list("name", flat=True)) if user.is_authenticated else []
+    context = {"message": message, "contact_email": settings.ARCHIVE_CONTACT_EMAIL, "roles": roles}
+    return render(request, "403.html", context, status=403)
 
 
 def page_not_found(request, exception):

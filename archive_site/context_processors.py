@@ -10,6 +10,7 @@ NAVIGATION = (
     ("Upload", "/upload/", "archivist"),
     ("Review queue", "/colorize/review/", "colorist"),
     ("Model versions", "/models/", "curator"),
+    ("Curated sets", "/models/sets/", "curator"),
 )
 
 
@@ -34,11 +35,10 @@ def portal(request) -> dict:
     if user is None:
         return {}
     roles = user_roles(user)
-    links = [
-        NavLink(label, url, request.path.startswith(url))
-        for label, url, role in NAVIGATION
-        if role is None or user.is_superuser or role in roles
-    ]
+    allowed = [(label, url) for label, url, role in NAVIGATION if role is None or user.is_superuser or role in roles]
+    # The current page belongs to the longest link it starts with (/models/sets/ is not /models/).
+    current = max((url for _, url in allowed if request.path.startswith(url)), key=len, default=None)
+    links = [NavLink(label, url, url == current) for label, url in allowed]
     if user.is_staff:
         links.append(NavLink("Admin", "/admin/", request.path.startswith("/admin/")))
     return {"nav_links": links, "user_roles": sorted(roles)}

@@ -22,5 +22,6 @@ urlpatterns = [
 ]
 
 handler400 = "archive_site.api.bad_request"
+handler403 = "archive_site.api.permission_denied"
 handler404 = "archive_site.api.page_not_found"
 handler500 = "archive_site.api.server_error"

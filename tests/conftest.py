@@ -19,6 +19,7 @@ ROLE_MIGRATIONS = (
     ("mlcore", "apps.mlcore.migrations.0001_squashed_0002_roles"),
     ("colorize", "apps.colorize.migrations.0001_squashed_0003_job_row"),
     ("mlcore", "apps.mlcore.migrations.0003_squashed_0005_training_run_job_row"),
+    ("mlcore", "apps.mlcore.migrations.0006_model_version_benchmark_history"),
 )
 
 

@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.html import format_html
 
+from archive_site.admin_actions import ReadOnlyAdmin
+
 from . import services
 from .models import Collection, CsvImport, MetadataChange, Photograph, Tombstone
 from .services import IngestRefused
@@ -209,21 +211,12 @@ class PhotographAdmin(admin.ModelAdmin):
 
 
 @admin.register(MetadataChange)
-class MetadataChangeAdmin(admin.ModelAdmin):
+class MetadataChangeAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["changed_at", "photograph", "collection", "field", "user", "source"]
     list_filter = ["source", "field"]
     search_fields = ["photograph__identifier", "collection__slug", "field", "old_value", "new_value", "user__username"]
     list_select_related = ["photograph", "collection", "user"]
     readonly_fields = ["photograph", "collection", "user", "changed_at", "field", "old_value", "new_value", "source"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Tombstone)

@@ -17,8 +17,7 @@ from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.db.backends.postgresql.psycopg_any import DateRange
-from django.db.models import Count, DateField, Exists, F, Func, IntegerField, OuterRef, QuerySet
-from django.db.models.functions import Cast, ExtractYear
+from django.db.models import Count, DateField, Exists, F, Func, OuterRef, QuerySet
 from django.db.models.lookups import StartsWith
 from django.http import Http404
 
@@ -170,34 +169,50 @@ def photograph_search(
     return photographs.order_by(*ordering)
 
 
-_FACET_COLUMNS = ("collection_id", "decade", "rights_uri", "is_grayscale", "has_approved_colorization")
+_FACET_COLUMNS = ("collection_id", "rights_uri", "is_grayscale", "has_approved_colorization")
 
 
 def photograph_facets(*, user, photographs: QuerySet[Photograph]) -> dict:
     """Facet counts over a `photograph_search` result: collections (each counting its
-    descendants), decades (of the earliest possible date), grayscale/colour, approved
-    colorization and rights statements. Two queries: one pass over the result with
-    GROUPING SETS (one scan, however many facets), and the visible collections."""
-    result = (
-        photographs.order_by()
-        .annotate(decade=Cast(ExtractYear("date_lower"), IntegerField()) / 10 * 10)
-        .values(*_FACET_COLUMNS)
-    )
+    descendants), decades, grayscale/colour, approved colorization and rights statements.
+
+    A photograph counts in every decade its date range covers, as date search finds it:
+    "1920~" (1919–1921) under the 1910s and the 1920s, "1915/1925" likewise, "192X" under
+    the 1920s only; an open end ("1850/..") reaches the latest (or earliest) date of the
+    result. Undated photographs count in no decade. Two queries: one pass over the result
+    (GROUPING SETS for the single-valued facets, a series of decades per dated photograph,
+    over the same materialised result), and the visible collections."""
+    result = photographs.order_by().values(*_FACET_COLUMNS, "date_lower", "date_upper")
     sql, params = result.query.sql_with_params()
     columns = ", ".join(_FACET_COLUMNS)
     grouping = ", ".join(f"GROUPING({c})" for c in _FACET_COLUMNS)
     sets = ", ".join(f"({c})" for c in _FACET_COLUMNS)
+    width = len(_FACET_COLUMNS)
     counts: dict[str, dict] = {c: {} for c in _FACET_COLUMNS}
+    decades: dict[int, int] = {}
     total = 0
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {columns}, {grouping}, COUNT(*) FROM ({sql}) AS result GROUP BY GROUPING SETS ({sets}, ())", params)
+        cursor.execute(
+            f"WITH result AS MATERIALIZED ({sql}) "
+            f"SELECT {columns}, NULL::integer AS decade, {grouping}, COUNT(*) FROM result GROUP BY GROUPING SETS ({sets}, ()) "
+            f"UNION ALL "
+            f"SELECT {', '.join(['NULL'] * width)}, decade, {', '.join(['1'] * width)}, COUNT(*) FROM result "
+            "CROSS JOIN (SELECT MIN(LEAST(date_lower, date_upper)) AS earliest, MAX(GREATEST(date_lower, date_upper)) AS latest FROM result) AS span "
+            "CROSS JOIN LATERAL generate_series("
+            "  CAST(EXTRACT(YEAR FROM COALESCE(result.date_lower, span.earliest)) AS integer) / 10 * 10,"
+            "  CAST(EXTRACT(YEAR FROM COALESCE(result.date_upper, span.latest)) AS integer) / 10 * 10, 10) AS decade "
+            "WHERE result.date_lower IS NOT NULL OR result.date_upper IS NOT NULL GROUP BY decade",
+            params,
+        )
         for row in cursor.fetchall():
-            values, grouped, n = row[:5], row[5:10], row[10]
-            if all(grouped):
+            values, decade, grouped, n = row[:width], row[width], row[width + 1:2 * width + 1], row[-1]
+            if decade is not None:
+                decades[decade] = n
+            elif all(grouped):
                 total = n
-                continue
-            column = _FACET_COLUMNS[grouped.index(0)]
-            counts[column][values[grouped.index(0)]] = n
+            else:
+                column = _FACET_COLUMNS[grouped.index(0)]
+                counts[column][values[grouped.index(0)]] = n
     collections = list(collection_visible_to(user).only("pk", "slug", "title", "path", "parent"))
     paths = {c.pk: c.path for c in collections}
     per_collection = counts["collection_id"]
@@ -213,7 +228,7 @@ def photograph_facets(*, user, photographs: QuerySet[Photograph]) -> dict:
             {"slug": c.slug, "title": c.title, "parent_id": c.parent_id, "count": rolled[c.pk]}
             for c in sorted(collections, key=lambda c: c.path) if rolled[c.pk]
         ],
-        "decades": [{"decade": d, "count": n} for d, n in sorted((d, n) for d, n in counts["decade"].items() if d is not None)],
+        "decades": [{"decade": d, "count": n} for d, n in sorted(decades.items())],
         "grayscale": {"grayscale": grayscale, "colour": total - grayscale},
         "has_approved": {"yes": approved, "no": total - approved},
         "rights": [

@@ -178,7 +178,7 @@ class _CollectionFacet(serializers.Serializer):
 
 
 class _DecadeFacet(serializers.Serializer):
-    decade = serializers.IntegerField(help_text="Decade of the earliest possible date, e.g. 1920.")
+    decade = serializers.IntegerField(help_text="A decade, e.g. 1920; a photograph counts in every decade its date range covers (\"1920~\": the 1910s and the 1920s).")
     count = serializers.IntegerField()
 
 

@@ -16,13 +16,13 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from archive_site.admin_actions import for_each_selected
+from archive_site.admin_actions import ReadOnlyAdmin, for_each_selected
 
 from . import selectors, services
-from .forms import CuratedSetItemsForm, RetrainForm
+from .forms import ActivationForm, CuratedSetItemsForm, RetrainForm
 from .gan.checkpoint import CheckpointError, load_generator
 from .gan.evaluate import COLUMNS
-from .models import CuratedItem, CuratedSet, ModelVersion, TrainingProgress, TrainingRun
+from .models import CuratedItem, CuratedSet, ModelVersion, ModelVersionEvent, TrainingProgress, TrainingRun
 
 
 def _errors(error: ValidationError) -> str:
@@ -172,8 +172,9 @@ class CuratedSetAdmin(admin.ModelAdmin):
 
     @admin.action(description="Retrain the model on these sets…", permissions=["retrain"])
     def retrain(self, request, queryset):
-        """Asks for the base version and hyperparameters first (defaults filled in), then
-        queues one training run per selected set."""
+        """Asks for the base version and hyperparameters first (defaults filled in; every
+        problem with them shown at once, as the portal does), then queues one training run
+        per selected set."""
         if "apply" in request.POST:
             form = RetrainForm(request.POST)
             if form.is_valid():
@@ -362,8 +363,8 @@ class ModelVersionAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     list_select_related = ["base_version"]
     search_fields = ["name", "version", "weights_sha256"]
-    readonly_fields = ["weights_sha256", "created_at", "activated_at", "status", "metrics_side_by_side", "produced_by"]
-    actions = ["activate", "retire"]
+    readonly_fields = ["weights_sha256", "created_at", "activated_at", "status", "benchmark_scores", "metrics_side_by_side", "produced_by", "history"]
+    actions = ["activate", "score_on_benchmark", "retire"]
 
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
@@ -419,6 +420,32 @@ class ModelVersionAdmin(admin.ModelAdmin):
         metrics = version.metrics
         return _metrics_table([(str(version), metrics["holdout"]), (base, metrics.get("base_holdout", {})), ("grayscale input", metrics.get("grayscale_holdout", {}))])
 
+    @admin.display(description="Benchmark set")
+    def benchmark_scores(self, version):
+        record = version.benchmark or {}
+        if not record.get("scores"):
+            return "Not scored yet (action “Score on the benchmark set”, or manage.py evaluate_benchmark)."
+        rows = format_html_join(
+            "", "<tr><th>{}</th><td>{}</td><td>{}</td><td>{}</td></tr>",
+            ((title, _number(record["scores"].get(key)), _number((record.get("spread") or {}).get(key)), _number((record.get("grayscale") or {}).get(key)))
+             for key, title in COLUMNS),
+        )
+        return format_html(
+            "<p>{} ({} images, seeds {})</p><table><thead><tr><th>metric</th><th>score</th><th>spread between seeds</th><th>grayscale input</th></tr></thead>"
+            "<tbody>{}</tbody></table>", record.get("id"), record.get("images"), record.get("seeds"), rows,
+        )
+
+    @admin.display(description="History")
+    def history(self, version):
+        events = selectors.model_version_history(model_version=version)
+        if not events:
+            return "—"
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{} — {}{}{}</li>", (
+            (f"{event.created_at:%Y-%m-%d %H:%M}", event.get_kind_display(), f" by {event.user.get_username()}" if event.user else "",
+             f": “{event.reason}”" if event.reason else "")
+            for event in events
+        )))
+
     @admin.display(description="Training run")
     def produced_by(self, version):
         run = getattr(version, "training_run", None)
@@ -428,13 +455,42 @@ class ModelVersionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Activate (make it the default for new colorizations)", permissions=["change"])
     def activate(self, request, queryset):
+        """Activates the selected version; one worse than the active version on the
+        benchmark set asks for the reason first (the portal's page, in the admin)."""
         if queryset.count() != 1:
             self.message_user(request, "Select exactly one version to activate.", messages.ERROR)
-            return
-        version = services.model_version_activate(model_version=queryset.get(), user=request.user)
+            return None
+        form = ActivationForm(request.POST if "apply" in request.POST else None)
+        reason = form.cleaned_data["override_reason"] if form.is_bound and form.is_valid() else ""
+        try:
+            version = services.model_version_activate(model_version=queryset.get(), user=request.user, override_reason=reason)
+        except services.ActivationNeedsReason as refusal:
+            context = {
+                **self.admin_site.each_context(request), "title": f"Activate {refusal.check.candidate}?", "opts": self.model._meta,
+                "check": refusal.check, "form": form, "version": refusal.check.candidate, "action_name": "activate",
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "mlcore/admin/activate.html", context, status=409)
         self.message_user(request, f"{version} is now the active model.", messages.SUCCESS)
+        return None
+
+    @admin.action(description="Score on the benchmark set (queued)", permissions=["change"])
+    def score_on_benchmark(self, request, queryset):
+        for_each_selected(self, request, queryset, lambda version: services.model_version_benchmark_request(model_version=version, user=request.user),
+                          "Benchmark scoring queued")
 
     @admin.action(description="Retire (no new colorizations)", permissions=["change"])
     def retire(self, request, queryset):
         for_each_selected(self, request, queryset, lambda version: services.model_version_retire(model_version=version, user=request.user),
                           "Retired")
+
+
+@admin.register(ModelVersionEvent)
+class ModelVersionEventAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """The versions' history, read-only: the services write it."""
+
+    list_display = ["created_at", "model_version", "kind", "user", "reason"]
+    list_filter = ["kind"]
+    list_select_related = ["model_version", "user"]
+    search_fields = ["model_version__name", "model_version__version", "reason"]
+    readonly_fields = ["model_version", "kind", "user", "reason", "details", "created_at"]

@@ -14,7 +14,7 @@ from apps.collections import selectors as archive
 from archive_site.api import ModelPermissions
 
 from . import selectors, services
-from .models import CuratedItem, CuratedSet, ModelVersion, TrainingProgress, TrainingRun
+from .models import CuratedItem, CuratedSet, ModelVersion, ModelVersionEvent, TrainingProgress, TrainingRun
 
 
 def _username(user) -> str | None:
@@ -30,7 +30,7 @@ class ModelVersionSerializer(serializers.ModelSerializer):
     class Meta:
         model = ModelVersion
         fields = [
-            "id", "name", "version", "status", "weights_sha256", "config", "metrics", "training_data", "base_version",
+            "id", "name", "version", "status", "weights_sha256", "config", "metrics", "benchmark", "training_data", "base_version",
             "training_run", "notes", "created_by", "created_at", "activated_at",
         ]
         read_only_fields = fields
@@ -43,23 +43,76 @@ class ModelVersionSerializer(serializers.ModelSerializer):
         return run.pk if run is not None else None
 
 
+class ModelVersionEventSerializer(serializers.ModelSerializer):
+    user = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ModelVersionEvent
+        fields = ["kind", "user", "reason", "details", "created_at"]
+        read_only_fields = fields
+
+    def get_user(self, event) -> str | None:
+        return _username(event.user)
+
+
+class ActivateSerializer(serializers.Serializer):
+    override_reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=2000,
+        help_text="Why activate a version that is worse than the active one on the benchmark set; "
+                  "required then (otherwise 409), and kept in the version's history.",
+    )
+
+
+BENCHMARK_COMPARISON = inline_serializer("BenchmarkComparisonRow", {
+    "metric": serializers.CharField(), "title": serializers.CharField(), "better": serializers.CharField(),
+    "candidate": serializers.FloatField(allow_null=True), "reference": serializers.FloatField(allow_null=True),
+    "noise": serializers.FloatField(), "worse_by": serializers.FloatField(allow_null=True), "worse": serializers.BooleanField(),
+}, many=True)
+WORSE_THAN_ACTIVE = inline_serializer("WorseThanActive", {"error": inline_serializer("WorseThanActiveBody", {
+    "status": serializers.IntegerField(),
+    "code": serializers.ChoiceField(choices=["worse_than_active"]),
+    "message": serializers.CharField(),
+    "active": serializers.IntegerField(help_text="The active version."),
+    "benchmark": serializers.CharField(help_text="The benchmark both were scored on."),
+    "comparison": BENCHMARK_COMPARISON,
+})})
+
+
 class ModelVersionViewSet(viewsets.ReadOnlyModelViewSet):
-    """Model versions with their metrics (hold-out of their training run beside the base's);
-    `activate` makes one the default for new colorizations, `retire` takes one out of use."""
+    """Model versions with their metrics (hold-out of their training run beside the base's)
+    and their scores on the benchmark set. `activate` makes one the default for new
+    colorizations (a version worse than the active one on the benchmark needs an
+    `override_reason`: 409 without it), `retire` takes one out of use, `benchmark` queues
+    its scoring on the benchmark set, `history` lists what happened to it."""
 
     serializer_class = ModelVersionSerializer
     permission_classes = [ModelPermissions]
-    action_permissions = {"activate": ["mlcore.change_modelversion"], "retire": ["mlcore.change_modelversion"]}
+    action_permissions = {
+        "activate": ["mlcore.change_modelversion"], "retire": ["mlcore.change_modelversion"], "benchmark": ["mlcore.change_modelversion"],
+        "history": ["mlcore.view_modelversionevent"],
+    }
 
     def get_queryset(self):
         versions = selectors.model_version_list()
         wanted = self.request.query_params.get("status")
         return versions.filter(status=wanted) if wanted else versions
 
-    @extend_schema(request=None, responses=ModelVersionSerializer)
+    @extend_schema(request=ActivateSerializer, responses={200: ModelVersionSerializer, 409: WORSE_THAN_ACTIVE})
     @action(detail=True, methods=["post"])
     def activate(self, request, pk=None):
-        version = services.model_version_activate(model_version=self.get_object(), user=request.user)
+        params = ActivateSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        try:
+            version = services.model_version_activate(
+                model_version=self.get_object(), user=request.user, override_reason=params.validated_data.get("override_reason", ""),
+            )
+        except services.ActivationNeedsReason as refusal:
+            check = refusal.check
+            body = {
+                "status": 409, "code": "worse_than_active", "message": check.message(),
+                "active": check.active.pk, "benchmark": check.benchmark_id, "comparison": check.rows,
+            }
+            return Response({"error": body}, status=status.HTTP_409_CONFLICT)
         return Response(ModelVersionSerializer(version).data)
 
     @extend_schema(request=None, responses=ModelVersionSerializer)
@@ -67,6 +120,20 @@ class ModelVersionViewSet(viewsets.ReadOnlyModelViewSet):
     def retire(self, request, pk=None):
         version = services.model_version_retire(model_version=self.get_object(), user=request.user)
         return Response(ModelVersionSerializer(version).data)
+
+    @extend_schema(request=None, responses={202: ModelVersionSerializer})
+    @action(detail=True, methods=["post"])
+    def benchmark(self, request, pk=None):
+        """Queue the scoring of this version on the benchmark set (a job on the training
+        queue); its `benchmark` field holds the result once the job has run."""
+        version = self.get_object()
+        services.model_version_benchmark_request(model_version=version, user=request.user)
+        return Response(ModelVersionSerializer(version).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(responses=ModelVersionEventSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def history(self, request, pk=None):
+        return Response(ModelVersionEventSerializer(selectors.model_version_history(model_version=self.get_object()), many=True).data)
 
 
 # --- curated sets --------------------------------------------------------------------------------

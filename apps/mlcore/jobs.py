@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from . import services
-from .models import TrainingRun
+from .models import ModelVersion, TrainingRun
 
 
 class TrainingFailed(Exception):
@@ -15,3 +15,10 @@ def run_training(run_id: int) -> str:
     if training_run.status == TrainingRun.Status.FAILED:
         raise TrainingFailed(training_run.error)
     return training_run.status
+
+
+def score_benchmark(model_version_id: int) -> dict:
+    """The `training` job that scores a model version on the benchmark set; a failure is in
+    the version's history (and raised, so RQ marks the job failed)."""
+    version = services.model_version_benchmark(model_version=ModelVersion.objects.get(pk=model_version_id))
+    return version.benchmark["scores"]

@@ -21,6 +21,9 @@ class ModelVersion(models.Model):
     config = models.JSONField(default=dict, help_text="Architecture config, also stored inside the checkpoint.")
     training_data = models.JSONField(default=dict, blank=True, help_text="Summary of the data it was trained on.")
     metrics = models.JSONField(default=dict, blank=True, help_text="Evaluation metrics (evaluate_gan).")
+    benchmark = models.JSONField(
+        default=dict, blank=True, help_text="Scores on the fixed benchmark set, with its id, per seed and their spread (gan.benchmark.score).",
+    )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.CANDIDATE)
     base_version = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="derived")
     notes = models.TextField(blank=True)
@@ -48,6 +51,34 @@ class ModelVersion(models.Model):
         return 2 ** int(self.config.get("depth", 1))
 
 
+class ModelVersionEvent(models.Model):
+    """The history of a version: registered, scored on the benchmark, activated (with the
+    reason when it was activated although worse than the active one), replaced, retired."""
+
+    class Kind(models.TextChoices):
+        REGISTERED = "registered", "Registered"
+        BENCHMARK_REQUESTED = "benchmark_requested", "Benchmark scoring requested"
+        BENCHMARKED = "benchmarked", "Scored on the benchmark"
+        BENCHMARK_FAILED = "benchmark_failed", "Benchmark scoring failed"
+        ACTIVATED = "activated", "Activated"
+        REPLACED = "replaced", "Replaced as the active version"
+        RETIRED = "retired", "Retired"
+
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.TextField(blank=True, help_text="Why, in the words of the person who did it (required to activate a worse version).")
+    details = models.JSONField(default=dict, blank=True, help_text="What the event concerned: the benchmark comparison, the other version, an error.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["model_version", "created_at"], name="mlcore_mve_version_time")]
+
+    def __str__(self) -> str:
+        return f"{self.model_version}: {self.get_kind_display()} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
 class CuratedSet(models.Model):
     """Images a curator chose to teach the model: colour photographs of the archive and approved variants.
 
@@ -65,7 +96,7 @@ class CuratedSet(models.Model):
     description = models.TextField(blank=True)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.DRAFT)
     seed = models.PositiveIntegerField(default=0, help_text="Seeds the train/hold-out split.")
-    holdout_fraction = models.FloatField(default=0.1, help_text="Share of the items held out to evaluate a run (at least one).")
+    holdout_fraction = models.FloatField(default=0.1, help_text="Share of the colour photographs held out to evaluate a run (at least one).")
     split = models.JSONField(default=dict, blank=True, help_text='Fixed when frozen: {"train": [item keys], "holdout": [item keys]}.')
     frozen_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

@@ -120,6 +120,9 @@ def split_entries_for(curated_set: CuratedSet, *, check_files: bool = True) -> S
                 resolved.skipped.append({"item": key, "side": side, "reason": "no longer in the set (its photograph or variant was deleted)"})
                 continue
             problem = item_problem(item, check_file=check_files)
+            if side == "holdout" and item.kind == CuratedItem.Kind.VARIANT:
+                # Frozen before hold-outs were colour photographs only (issue 13).
+                problem = "an approved variant never judges a run (it is a model's output); this split held it out, so it is not used"
             if problem:
                 resolved.skipped.append({"item": key, "side": side, "reason": problem})
                 continue

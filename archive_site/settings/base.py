@@ -317,6 +317,10 @@ DERIVATIVES_ENQUEUE_GRACE = env_float("DERIVATIVES_ENQUEUE_GRACE", 300)
 # --- Model ----------------------------------------------------------------------------------
 SHIPPED_MODEL_PATH = Path(env("SHIPPED_MODEL_PATH", str(BASE_DIR / "apps" / "mlcore" / "weights" / "default.pt")))
 MLCORE_DEVICE = env("MLCORE_DEVICE", "auto")
+# The benchmark every model version is scored on (apps.mlcore.gan.benchmark): a folder with
+# benchmark.json and its images; the default is the shipped model's hold-out split, in the
+# repository. Empty: no benchmark (versions compare on their runs' hold-outs only).
+MLCORE_BENCHMARK_DIR = env("MLCORE_BENCHMARK_DIR", str(BASE_DIR / "apps" / "mlcore" / "benchmark"))
 # Local copies of weights kept in remote (S3) storage, named by sha256.
 MODEL_CACHE_DIR = Path(env("MODEL_CACHE_DIR", str(BASE_DIR / "var" / "model-cache")))
 
@@ -365,6 +369,11 @@ SPECTACULAR_SETTINGS = {
 ACCESS_BY_RIGHTS: dict[str, str] = {}
 ACCESS_DEFAULT_LEVEL = env("ACCESS_DEFAULT_LEVEL", "thumbnail")
 ACCESS_DISPLAY_MAX_SIDE = env_int("ACCESS_DISPLAY_MAX_SIDE", 1200)  # px, longest side of the public display copy
+
+# --- People ---------------------------------------------------------------------------------
+# Whom the portal tells people to ask for a role they lack (the 403 page): an address of the
+# archive's administrators; empty: "the archive's administrators" without an address.
+ARCHIVE_CONTACT_EMAIL = env("ARCHIVE_CONTACT_EMAIL", "")
 
 # --- Harvesting (apps.harvest: OAI-PMH) ------------------------------------------------------
 OAI_REPOSITORY_NAME = env("OAI_REPOSITORY_NAME", "Chroma Archive")

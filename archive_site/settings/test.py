@@ -24,3 +24,5 @@ STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# No benchmark unless a test makes one (tests/support/mlcore.py: a tiny one in a temporary folder).
+MLCORE_BENCHMARK_DIR = os.environ.get("MLCORE_BENCHMARK_DIR", "")

@@ -135,6 +135,30 @@ def test_facets_count_the_result_with_descendants_rolled_up(fonds, django_assert
     assert {r["uri"]: r["count"] for r in facets["rights"]} == {RightsStatement.COPYRIGHT_NOT_EVALUATED: 3, RightsStatement.CC0: 1}
 
 
+def test_a_photograph_counts_in_every_decade_its_date_range_covers_as_date_search_finds_it(fonds, django_assert_max_num_queries):
+    approximate = PhotographFactory(collection=fonds, date="1920~", title="circa 1920")  # 1919–1921
+    span = PhotographFactory(collection=fonds, date="1915/1925", title="span")
+    decade = PhotographFactory(collection=fonds, date="192X", title="twenties")
+    open_end = PhotographFactory(collection=fonds, date="1936/..", title="open end")
+    PhotographFactory(collection=fonds, date="1941", title="forties")
+    PhotographFactory(collection=fonds, title="undated")
+
+    photographs = selectors.photograph_search(user=ANONYMOUS)
+    with django_assert_max_num_queries(2):
+        facets = selectors.photograph_facets(user=ANONYMOUS, photographs=photographs)
+
+    counts = {item["decade"]: item["count"] for item in facets["decades"]}
+    # The open end reaches the latest date of the result (1941).
+    assert counts == {1910: 2, 1920: 3, 1930: 1, 1940: 2}
+    assert facets["total"] == 6
+    # Each count is what the decade's date search finds.
+    for start, count in counts.items():
+        assert len(search(date_from=start, date_to=start + 9)) == count
+    assert set(search(date_from=1910, date_to=1919)) == {approximate, span}
+    assert set(search(date_from=1920, date_to=1929)) == {approximate, span, decade}
+    assert open_end in search(date_from=1930, date_to=1939)
+
+
 def test_collection_tree_counts_descendants_in_two_queries(fonds, hidden, archivist, django_assert_num_queries):
     series = CollectionFactory(parent=fonds, slug="series")
     PhotographFactory(collection=fonds)

@@ -83,3 +83,39 @@ def finished_run(colour_set, curator, tiny_hyperparameters, rq_worker, django_ca
     run.refresh_from_db()
     assert run.status == "succeeded", run.error + run.log_tail
     return run
+
+
+@pytest.fixture
+def tiny_benchmark(settings, tmp_path):
+    """A benchmark set of three generated colour pictures, configured as the archive's."""
+    from tests.support.gan import write_tiny_benchmark
+
+    benchmark = write_tiny_benchmark(tmp_path / "benchmark")
+    settings.MLCORE_BENCHMARK_DIR = str(benchmark.folder)
+    return benchmark
+
+
+@pytest.fixture
+def training_worker_process(_media_root, rq_queues):
+    """training_worker_process(**env) -> a real `manage.py rqworker` on the training queue, to
+    `.start()` in its own process (the benchmark configured as in this test); stopped after
+    the test."""
+    import sys
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from tests.support.workers import ROOT, WorkerProcess
+
+    made = []
+
+    def make(**env):
+        worker = WorkerProcess(Path(_media_root), {"OMP_NUM_THREADS": "1", "MLCORE_BENCHMARK_DIR": settings.MLCORE_BENCHMARK_DIR, **env})
+        worker.argv = [sys.executable, str(ROOT / "manage.py"), "rqworker", settings.RQ_QUEUE_PREFIX + "training", "--worker-class", settings.RQ_WORKER_CLASS]
+        made.append(worker)
+        return worker
+
+    yield make
+    for worker in made:
+        if worker.process is not None:
+            worker.stop()

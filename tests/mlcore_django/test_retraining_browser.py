@@ -47,7 +47,7 @@ def test_curator_watches_the_run_and_activates_the_candidate(page, live_server, 
         worker.join(120)
     run.refresh_from_db()
     candidate = run.result_version
-    expect(page.locator("#evaluation-title")).to_contain_text("Hold-out evaluation")
+    expect(page.locator("#holdout-title")).to_contain_text("Hold-out evaluation")
 
     page.goto("/models/")
     row = page.locator(f'#versions tr[data-version="{candidate.pk}"]')

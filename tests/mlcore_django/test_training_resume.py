@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,21 +11,16 @@ import pytest
 from apps.mlcore.models import TrainingProgress, TrainingRun
 from apps.mlcore.services import training_run_create
 from archive_site.rqjobs import JOB_GONE, ReconcileAction, reconcile_rows
-from tests.support.workers import ROOT, WorkerProcess, wait_for
+from tests.support.workers import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def training_worker(_media_root, rq_queues):
-    """A real `manage.py rqworker` on the training queue in its own process, each step slowed
-    down so the test can kill it mid-run."""
-    from django.conf import settings
-
-    worker = WorkerProcess(Path(_media_root), {"TEST_WORKER_WARMUP": "tests.support.slow_jobs.slow_training_steps", "TEST_STEP_DELAY": "0.25", "OMP_NUM_THREADS": "1"})
-    worker.argv = [sys.executable, str(ROOT / "manage.py"), "rqworker", settings.RQ_QUEUE_PREFIX + "training", "--worker-class", settings.RQ_WORKER_CLASS]
-    yield worker
-    worker.stop()
+def training_worker(training_worker_process):
+    """A real worker on the training queue (started by the test), each step slowed down so
+    the test can kill it mid-run."""
+    return training_worker_process(TEST_WORKER_WARMUP="tests.support.slow_jobs.slow_training_steps", TEST_STEP_DELAY="0.25")
 
 
 def test_a_killed_run_resumes_from_its_last_checkpoint_not_from_zero(colour_set, curator, tiny_hyperparameters, training_worker, rq_worker, rq_queues):

@@ -39,3 +39,20 @@ def learnable_rgb(width: int, height: int, seed: int = 0) -> Image.Image:
     y = 0.5 + 0.35 * np.sin(xx / 3.0 + rng.uniform(0, 6)) * np.cos(yy / 4.0 + rng.uniform(0, 6))
     yuv = np.stack([y, -0.25 * (y - 0.5) * 2, 0.3 * (y - 0.5) * 2], axis=-1)
     return Image.fromarray(np.clip(yuv_to_rgb(yuv) * 255 + 0.5, 0, 255).astype(np.uint8))
+
+
+def write_tiny_benchmark(folder, *, count: int = 3, size: tuple[int, int] = (48, 32), seeds=(0, 1, 2), name: str = "tiny-benchmark"):
+    """A benchmark set of `count` generated colour pictures in `folder` (working size 32, fit
+    for the tiny networks), its manifest written: returns the loaded ``Benchmark``."""
+    from pathlib import Path
+
+    from apps.mlcore.gan.benchmark import write_benchmark
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    images = []
+    for index in range(count):
+        file = f"picture-{index}.png"
+        gradient_rgb(*size, seed=20 + index).save(folder / file)
+        images.append({"file": file, "source_package": "generated", "licence": "CC0-1.0"})
+    return write_benchmark(folder, name=name, images=images, seeds=seeds, working_size=32, max_side=64)

@@ -16,7 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import numpy as np
 from PIL import Image
 
-from .data import MIN_CHROMA_STD, chroma_std, folder_entries
+from .data import MIN_CHROMA_STD, PhotoEntry, chroma_std, folder_entries
 from .imageio import DEFAULT_MAX_PIXELS, ImageReadError
 from .inference import Colorizer, usable_cores
 from .metrics import chroma_noise, colourfulness, hue_spread, mean_delta_e2000, ms_per_megapixel, psnr, seed_diversity, ssim
@@ -32,11 +32,16 @@ COLUMNS = (
     ("chroma_noise", "chroma noise ×truth"),
     ("ms_per_megapixel", "ms/MP"),
 )
+# Measured per seed as well as on average: their spread over the seeds is the noise a
+# comparison between two models must exceed (``benchmark.compare``).
+PER_SEED = ("psnr", "ssim", "delta_e2000", "colourfulness", "colourfulness_gap", "chroma_noise")
+# What an ``evaluate`` report says about how it measured (beside its rows).
+PROTOCOL_KEYS = ("images", "skipped", "seeds", "working_size", "max_side", "ground_truth_colourfulness")
 
 
-def _load_truths(images_dir, max_side: int | None, max_pixels: int | None) -> tuple[list[tuple[str, np.ndarray]], dict]:
+def _load_truths(entries: Sequence[PhotoEntry], max_side: int | None, max_pixels: int | None) -> tuple[list[tuple[str, np.ndarray]], dict]:
     truths, skipped = [], {"grayscale": 0, "unreadable": 0}
-    for entry in folder_entries([images_dir]):
+    for entry in entries:
         try:
             image = entry.open(max_pixels=max_pixels).convert("RGB")
         except ImageReadError:
@@ -57,28 +62,35 @@ def _row(label: str, kind: str, per_image: list[dict]) -> dict:
     for key, _ in COLUMNS:
         values = [m[key] for m in per_image if m.get(key) is not None]
         row[key] = float(np.mean(values)) if values else None
+    # Per seed: the mean over images of each seed's score (the row's value is their mean).
+    seeds = len(per_image[0]["per_seed"]["psnr"]) if per_image else 0
+    row["per_seed"] = {key: [float(np.mean([m["per_seed"][key][s] for m in per_image])) for s in range(seeds)] for key in PER_SEED}
     return row
 
 
 def _score(truth: np.ndarray, variants: list[np.ndarray], seconds: float | None) -> dict:
     truth_colourfulness = colourfulness(truth)
-    scores = {
-        "psnr": np.mean([psnr(v, truth) for v in variants]),
-        "ssim": np.mean([ssim(v, truth) for v in variants]),
-        "delta_e2000": np.mean([mean_delta_e2000(v, truth) for v in variants]),
-        "colourfulness": np.mean([colourfulness(v) for v in variants]),
-        "seed_diversity": seed_diversity(variants) if len(variants) > 1 else None,
-        "hue_spread": hue_spread(variants) if len(variants) > 1 else None,
-        "chroma_noise": np.mean([chroma_noise(v, truth) for v in variants]),
-        "ms_per_megapixel": ms_per_megapixel(seconds, truth.shape[1], truth.shape[0]) if seconds else None,
+    per_seed = {
+        "psnr": [psnr(v, truth) for v in variants],
+        "ssim": [ssim(v, truth) for v in variants],
+        "delta_e2000": [mean_delta_e2000(v, truth) for v in variants],
+        "colourfulness": [colourfulness(v) for v in variants],
+        "chroma_noise": [chroma_noise(v, truth) for v in variants],
     }
-    scores["colourfulness_gap"] = scores["colourfulness"] - truth_colourfulness
+    per_seed["colourfulness_gap"] = [value - truth_colourfulness for value in per_seed["colourfulness"]]
+    scores = {key: float(np.mean(values)) for key, values in per_seed.items()}
+    scores.update(
+        seed_diversity=seed_diversity(variants) if len(variants) > 1 else None,
+        hue_spread=hue_spread(variants) if len(variants) > 1 else None,
+        ms_per_megapixel=ms_per_megapixel(seconds, truth.shape[1], truth.shape[0]) if seconds else None,
+        per_seed=per_seed,
+    )
     return scores
 
 
 def evaluate(
     models: Sequence[Colorizer | str | os.PathLike],
-    images_dir: str | os.PathLike,
+    images: str | os.PathLike | Sequence[PhotoEntry],
     *,
     seeds: Sequence[int] = (0, 1, 2),
     working_size: int = 256,
@@ -88,13 +100,15 @@ def evaluate(
     max_pixels: int | None = DEFAULT_MAX_PIXELS,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict:
-    """Score models (and the baselines) on the colour images under ``images_dir``.
+    """Score models (and the baselines) on the colour images under the folder ``images``
+    (or on a list of ``PhotoEntry``).
 
     ``models`` and ``l1_baseline`` are ``Colorizer``s or checkpoint paths (loaded on
     ``device``). Images larger than ``max_side`` are first scaled down (None: full
     resolution); grayscale and unreadable files are skipped and counted. Each model
     colours each image once per seed in one batch; metrics are means over images of the
-    means over seeds. ``colourfulness_gap`` is the signed mean difference to the ground
+    means over seeds; ``per_seed`` holds, for the ``PER_SEED`` measures, each seed's mean
+    over images. ``colourfulness_gap`` is the signed mean difference to the ground
     truth (negative: duller than reality). A model's row label names its chroma filter when
     one is on, so the same checkpoint with different merge settings (``Colorizer(merge=)``)
     makes an ablation table. Returns a JSON-able dict with ``rows`` (one per
@@ -106,9 +120,11 @@ def evaluate(
     entries = [("model", load(m)) for m in models]
     if l1_baseline is not None:
         entries.insert(0, ("l1-baseline", load(l1_baseline)))
-    truths, skipped = _load_truths(images_dir, max_side, max_pixels)
+    is_folder = isinstance(images, (str, os.PathLike))
+    source = str(images) if is_folder else f"{len(images)} listed images"
+    truths, skipped = _load_truths(folder_entries([images]) if is_folder else images, max_side, max_pixels)
     if not truths:
-        raise ValueError(f"no colour images to evaluate under {images_dir}")
+        raise ValueError(f"no colour images to evaluate in {source}")
     seeds = list(seeds)
     scores: dict[int, list[dict]] = {i: [] for i in range(len(entries) + 1)}
     # Colorizing runs here, scoring (numpy, GIL released) in threads beside it; at most
@@ -138,7 +154,7 @@ def evaluate(
             label += f" · chroma filter r={colorizer.chroma_filter.radius}, eps={colorizer.chroma_filter.eps:g}"
         rows.append(_row(label, kind, scores[index]) | {"weights_sha256": colorizer.weights_sha256, "merge": colorizer.merge})
     return {
-        "images_dir": str(images_dir),
+        "images_dir": source,
         "images": len(truths),
         "skipped": skipped,
         "seeds": seeds,

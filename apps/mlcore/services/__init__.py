@@ -1,4 +1,5 @@
 """Writes of the model app (STYLE.md): `from apps.mlcore import services` or `from apps.mlcore.services import …`."""
+from .benchmark import benchmark_configured, model_version_benchmark, model_version_benchmark_request, model_version_benchmark_store
 from .curated_sets import (
     AddResult,
     ItemRefusal,
@@ -10,7 +11,14 @@ from .curated_sets import (
     curated_set_update,
     split_keys,
 )
-from .model_versions import model_version_activate, model_version_ensure_default, model_version_register, model_version_retire
+from .history import model_version_record
+from .model_versions import (
+    ActivationNeedsReason,
+    model_version_activate,
+    model_version_ensure_default,
+    model_version_register,
+    model_version_retire,
+)
 from .training_execute import training_run_execute
 from .training_runs import (
     FINE_TUNING_DEFAULTS,
@@ -21,6 +29,8 @@ from .training_runs import (
 )
 
 __all__ = [
+    "ActivationNeedsReason", "benchmark_configured", "model_version_benchmark", "model_version_benchmark_request",
+    "model_version_benchmark_store", "model_version_record",
     "AddResult", "FINE_TUNING_DEFAULTS", "ItemRefusal", "clean_hyperparameters", "curated_set_add_items", "curated_set_create",
     "curated_set_delete", "curated_set_freeze", "curated_set_remove_items", "curated_set_update", "model_version_activate",
     "model_version_ensure_default", "model_version_register", "model_version_retire", "split_keys", "training_run_cancel", "training_run_rerun",

@@ -202,14 +202,18 @@ def curated_set_remove_items(*, curated_set: CuratedSet, item_ids: Iterable[int]
 def split_keys(keys: Iterable[str], *, seed: int, holdout_fraction: float) -> dict[str, list[str]]:
     """The train/hold-out split of item keys: a function of (keys, seed, fraction) only.
 
-    Keys are ranked by sha256 of "seed:key" and the first round(n × fraction) — at least
-    one once there are two items — are held out. Unlike `gan.data.split_entries` (a hash
-    threshold, right for large folders) the hold-out size is exact, which matters for the
-    small sets curators build.
+    Only colour photographs ("photograph:…" keys) are held out: an approved variant is
+    some model's output, so it teaches but never judges. The photograph keys are ranked by
+    sha256 of "seed:key" and the first round(photographs × fraction) — at least one once
+    the set has two items and a photograph, never the whole set — are held out. Unlike
+    `gan.data.split_entries` (a hash threshold, right for large folders) the hold-out size
+    is exact, which matters for the small sets curators build. A set without colour
+    photographs holds nothing out: its runs are judged on the benchmark set alone.
     """
     keys = sorted(set(keys))
-    ranked = sorted(keys, key=lambda key: hashlib.sha256(f"{seed}:{key}".encode()).hexdigest())
-    count = max(1, round(len(keys) * holdout_fraction)) if len(keys) >= 2 else 0
+    photographs = [key for key in keys if key.startswith(f"{CuratedItem.Kind.PHOTOGRAPH}:")]
+    ranked = sorted(photographs, key=lambda key: hashlib.sha256(f"{seed}:{key}".encode()).hexdigest())
+    count = max(1, round(len(photographs) * holdout_fraction)) if photographs and len(keys) >= 2 else 0
     count = min(count, len(keys) - 1) if keys else 0
     holdout = set(ranked[:count])
     return {"train": [k for k in keys if k not in holdout], "holdout": [k for k in keys if k in holdout]}

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import math
 import os
 import re
 import shutil
@@ -24,15 +23,20 @@ from archive_site.rqjobs import Attempt, attempt_start, db_retrying, job_row_mov
 from archive_site.storage import files_delete
 
 from .. import registry, training_data
+from ..gan import benchmark as scoring
 from ..gan import finetune
+from ..gan.benchmark import BenchmarkError
 from ..gan.checkpoint import CheckpointError, file_sha256
 from ..gan.data import PhotoDataset
-from ..gan.evaluate import COLUMNS
+from ..gan.evaluate import COLUMNS, PROTOCOL_KEYS
 from ..gan.imageio import ImageReadError
 from ..gan.inference import Colorizer
 from ..gan.networks import DiscriminatorConfig
 from ..gan.train import Trainer
 from ..models import ModelVersion, TrainingProgress, TrainingRun
+from ..selectors import benchmark_current, model_version_active, model_version_benchmark
+from .benchmark import model_version_benchmark_store
+from .jsonvalues import finite
 from .model_versions import model_version_register
 from .training_runs import training_dir
 
@@ -51,17 +55,6 @@ class _Superseded(Exception):
     """The row moved on without this attempt (reconcile re-queued it, another attempt runs)."""
 
 
-def _finite(value):
-    """JSON for PostgreSQL: NaN and ±inf (a perfect PSNR) become None."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    return value
-
-
 def _update(attempt: Attempt, *, log: str | None = None, **fields) -> bool:
     """Write fields (and a log line) on the run if this attempt still owns it."""
     def write():
@@ -70,7 +63,7 @@ def _update(attempt: Attempt, *, log: str | None = None, **fields) -> bool:
             if row is None:
                 return False
             for name, value in fields.items():
-                setattr(row, name, _finite(value) if isinstance(value, (dict, list)) else value)
+                setattr(row, name, finite(value) if isinstance(value, (dict, list)) else value)
             if log:
                 row.log(log)
             row.heartbeat_at = timezone.now()
@@ -133,6 +126,8 @@ def _user_message(error: BaseException, run: TrainingRun) -> str:
         return f"The base model is unavailable: {error}"
     if isinstance(error, ImageReadError):
         return f"A training image could not be read: {error}"
+    if isinstance(error, BenchmarkError):
+        return f"The benchmark set cannot be used: {error}"
     return f"{type(error).__name__}: {error}"
 
 
@@ -190,10 +185,11 @@ def _execute(run: TrainingRun, attempt: Attempt, stored: list[str], *, progress_
     clock = time.perf_counter()
     timings: dict[str, float] = {}  # seconds per phase of this attempt
     split = training_data.split_entries_for(run.curated_set)
-    if not split.train or not split.holdout:
+    benchmark = benchmark_current(verify=True)
+    if not split.train or not (split.holdout or benchmark):
         raise ValidationError(
             f"{len(split.train)} training and {len(split.holdout)} hold-out items can serve now "
-            "(see the skipped items); the run needs at least one of each."
+            "(see the skipped items); the run needs one to train on, and a colour photograph held out or a benchmark set to judge it."
         )
     cache = settings.MLCORE_TRAINING_CACHE_MB << 20
     share = len(split.train) / (len(split.train) + len(split.holdout))
@@ -203,6 +199,7 @@ def _execute(run: TrainingRun, attempt: Attempt, stored: list[str], *, progress_
     summary.update(
         train_images=len(train_data),
         holdout_images=len(val_data),
+        benchmark=benchmark.id if benchmark else None,
         skipped_grayscale=train_data.skipped["grayscale"] + val_data.skipped["grayscale"],
         skipped_unreadable=train_data.skipped["unreadable"] + val_data.skipped["unreadable"],
     )
@@ -231,7 +228,7 @@ def _execute(run: TrainingRun, attempt: Attempt, stored: list[str], *, progress_
         val = " ".join(f"{k}={v:.3f}" for k, v in info["val"].items())
         line = f"epoch {info['epoch']}/{info['epochs']} step {info['step']}/{info['total_steps']} {losses} | val {val or '—'}"
         if _update(attempt, progress=progress, log=line):
-            db_retrying(lambda: TrainingProgress.objects.update_or_create(training_run_id=run_id, epoch=info["epoch"], defaults={**_finite(fields), "attempt": attempt.number}),
+            db_retrying(lambda: TrainingProgress.objects.update_or_create(training_run_id=run_id, epoch=info["epoch"], defaults={**finite(fields), "attempt": attempt.number}),
                         what=f"training run {run_id}")
 
     trainer = Trainer(
@@ -264,47 +261,82 @@ def _execute(run: TrainingRun, attempt: Attempt, stored: list[str], *, progress_
             raise TrainingCancelled()
         raise _Superseded()
 
-    if not _update(attempt, progress={**_progress(run_id), "stage": "evaluating"}, log=f"trained {result.step} steps; evaluating on {len(split.holdout)} hold-out items"):
-        raise _Superseded()
     started = time.perf_counter()
     device = settings.MLCORE_DEVICE
     base_colorizer = registry.colorizer_for(base)
     candidate = Colorizer.from_checkpoint(result.generator_path, device=device)
-    report = finetune.evaluate_entries(
-        [base_colorizer, candidate], split.holdout, workdir=checkpoint.parent.parent / "evaluation",
-        seeds=values["eval_seeds"], working_size=values["eval_working_size"], max_side=values["eval_max_side"], device=device,
-    )
-    grayscale_row, base_row, candidate_row = report["rows"]
-    rendered = finetune.render_comparisons(
-        {"base": base_colorizer, "candidate": candidate}, split.holdout[: values["samples"]],
-        seed=values["eval_seeds"][0], working_size=values["eval_working_size"], max_side=SAMPLE_SIDE,
-    )
-    samples, names = _store_samples(run, rendered, split.labels)
-    stored += names
-    timings["evaluation"] = time.perf_counter() - started
-    trained_images = (result.step - resumed_from) * values["batch_size"]
-    timings["training_images_per_second"] = trained_images / timings["training"] if timings["training"] > 0 else None
-    evaluation = {
-        "images": report["images"],
-        "skipped": report["skipped"],
-        "seeds": report["seeds"],
-        "working_size": report["working_size"],
-        "max_side": report["max_side"],
-        "ground_truth_colourfulness": report["ground_truth_colourfulness"],
-        "candidate": _metrics_row(candidate_row),
-        "base": _metrics_row(base_row),
-        "grayscale": _metrics_row(grayscale_row),
-        "samples": samples,
-    }
-    metrics = {
-        "holdout": evaluation["candidate"],
-        "base_holdout": evaluation["base"],
-        "grayscale_holdout": evaluation["grayscale"],
-        "holdout_images": report["images"],
-        "evaluation": {"seeds": report["seeds"], "working_size": report["working_size"], "curated_set": run.curated_set.name},
+    evaluation: dict = {"basis": [side for side, present in (("holdout", split.holdout), ("benchmark", benchmark)) if present]}
+    metrics: dict = {
         "training": {"steps": result.step, "epochs": result.epoch, **result.metrics.get("final", {})},
         "training_run": run_id,
     }
+    if split.holdout:
+        if not _update(attempt, progress={**_progress(run_id), "stage": "evaluating"}, log=f"trained {result.step} steps; evaluating on {len(split.holdout)} hold-out items"):
+            raise _Superseded()
+        report = finetune.evaluate_entries(
+            [base_colorizer, candidate], split.holdout, workdir=checkpoint.parent.parent / "evaluation",
+            seeds=values["eval_seeds"], working_size=values["eval_working_size"], max_side=values["eval_max_side"], device=device,
+        )
+        grayscale_row, base_row, candidate_row = report["rows"]
+        evaluation.update({
+            **{key: report[key] for key in PROTOCOL_KEYS},
+            "candidate": _metrics_row(candidate_row),
+            "base": _metrics_row(base_row),
+            "grayscale": _metrics_row(grayscale_row),
+        })
+        metrics.update({
+            "holdout": evaluation["candidate"],
+            "base_holdout": evaluation["base"],
+            "grayscale_holdout": evaluation["grayscale"],
+            "holdout_images": report["images"],
+            "evaluation": {"seeds": report["seeds"], "working_size": report["working_size"], "curated_set": run.curated_set.name},
+        })
+    else:
+        evaluation["note"] = (f'"{run.curated_set.name}" holds out no colour photograph (approved variants train but never judge): '
+                              f"this run's evaluation rests on the benchmark set {benchmark.id} alone.")
+        if not _update(attempt, progress={**_progress(run_id), "stage": "evaluating"}, log=f"trained {result.step} steps; {evaluation['note']}"):
+            raise _Superseded()
+    timings["evaluation"] = time.perf_counter() - started
+
+    benchmark_records: dict[int, dict] = {}  # other versions scored now, by id
+    others: dict[int, ModelVersion] = {}
+    if benchmark is not None:
+        started = time.perf_counter()
+        # The base, and the active version a curator will compare with, are scored too when
+        # they have no score on this benchmark yet.
+        others = {v.pk: v for v in (base, model_version_active()) if v is not None and model_version_benchmark(v, benchmark.id) is None}
+        if not _update(attempt, progress={**_progress(run_id), "stage": "benchmarking"},
+                       log=f"scoring the candidate{''.join(f' and {v}' for v in others.values())} on benchmark {benchmark.id} ({len(benchmark.images)} images)"):
+            raise _Superseded()
+        records = scoring.score([candidate, *(registry.colorizer_for(v) for v in others.values())], benchmark, device=device)
+        candidate_record = {**records[0], "device": str(candidate.device)}
+        benchmark_records = dict(zip(others, records[1:], strict=True))
+        base_record = benchmark_records.get(base.pk) or base.benchmark
+        evaluation["benchmark"] = {
+            "id": benchmark.id,
+            "images": candidate_record["images"],
+            "seeds": candidate_record["seeds"],
+            "candidate": candidate_record["scores"],
+            "candidate_spread": candidate_record["spread"],
+            "base": base_record["scores"],
+            "base_spread": base_record["spread"],
+            "grayscale": candidate_record["grayscale"],
+            "comparison": scoring.compare(candidate_record, base_record),
+        }
+        metrics["benchmark"] = {"id": benchmark.id, "scores": candidate_record["scores"]}
+        timings["benchmark"] = time.perf_counter() - started
+
+    sample_entries = split.holdout or (benchmark.entries() if benchmark else [])
+    rendered = finetune.render_comparisons(
+        {"base": base_colorizer, "candidate": candidate}, sample_entries[: values["samples"]],
+        seed=values["eval_seeds"][0], working_size=values["eval_working_size"], max_side=SAMPLE_SIDE,
+    )
+    samples, names = _store_samples(run, rendered, {**{entry.key: f"benchmark image {entry.key}" for entry in sample_entries}, **split.labels})
+    stored += names
+    evaluation["samples"] = samples
+    evaluation["samples_from"] = "holdout" if split.holdout else "benchmark"
+    trained_images = (result.step - resumed_from) * values["batch_size"]
+    timings["training_images_per_second"] = trained_images / timings["training"] if timings["training"] > 0 else None
     with transaction.atomic():
         row = attempt.locked()
         if row is None:
@@ -315,22 +347,25 @@ def _execute(run: TrainingRun, attempt: Attempt, stored: list[str], *, progress_
             weights_path=result.generator_path,
             name=config.model_name,
             version=config.model_version,
-            metrics=_finite(metrics),
-            training_data=_finite({
+            benchmark=candidate_record if benchmark is not None else None,
+            metrics=finite(metrics),
+            training_data=finite({
                 **summary, "training_run": run_id, "hyperparameters": values,
                 "base_version": {"id": base.pk, "name": base.name, "version": base.version, "sha256": base.weights_sha256},
             }),
             base_version=base,
             created_by=row.requested_by,
-            notes=f'Fine-tuned from {base} by training run #{run_id} on curated set "{run.curated_set.name}".',
+            notes=f'Fine-tuned from {base} by training run #{run_id} on curated set "{run.curated_set.name}".'
+                  + (f" {evaluation['note']}" if evaluation.get("note") else ""),
         )
         stored.append(version.weights.name)
+        for version_id, record in benchmark_records.items():
+            model_version_benchmark_store(model_version=others[version_id], record=record, user=row.requested_by)
         timings["total"] = time.perf_counter() - clock
         job_row_move(
-            row, Status.SUCCEEDED, result_version=version, evaluation=_finite(evaluation),
-            progress={**row.progress, "eta_seconds": 0, "timings": _finite({k: round(v, 3) if v else v for k, v in timings.items()})},
-            text=f"registered candidate {version}: hold-out ΔE2000 {_fmt(evaluation['candidate'].get('delta_e2000'))} "
-                 f"(base {_fmt(evaluation['base'].get('delta_e2000'))})",
+            row, Status.SUCCEEDED, result_version=version, evaluation=finite(evaluation),
+            progress={**row.progress, "eta_seconds": 0, "timings": finite({k: round(v, 3) if v else v for k, v in timings.items()})},
+            text=f"registered candidate {version}: {_result_line(evaluation)}",
         )
         transaction.on_commit(lambda: _remove_workdir(row))
     return row
@@ -338,6 +373,15 @@ def _execute(run: TrainingRun, attempt: Attempt, stored: list[str], *, progress_
 
 def _fmt(value) -> str:
     return "—" if value is None else f"{value:.2f}"
+
+
+def _result_line(evaluation: dict) -> str:
+    """The log's last line: ΔE2000 of candidate and base, on the hold-out and the benchmark."""
+    parts = []
+    for label, scores in (("hold-out", evaluation), ("benchmark", evaluation.get("benchmark"))):
+        if scores and "candidate" in scores:
+            parts.append(f"{label} ΔE2000 {_fmt(scores['candidate'].get('delta_e2000'))} (base {_fmt(scores['base'].get('delta_e2000'))})")
+    return "; ".join(parts)
 
 
 def _progress(run_id: int) -> dict:

@@ -21,9 +21,9 @@ from archive_site.rqjobs import job_enqueue_on_commit, job_row_cancel
 
 from ..gan.finetune import FINE_TUNING_DEFAULTS
 from ..gan.networks import DiscriminatorConfig
-from ..models import CuratedSet, ModelVersion, TrainingRun, log_line
-from ..selectors import curated_set_usable_keys, model_version_active
-from .curated_sets import curated_set_freeze
+from ..models import CuratedItem, CuratedSet, ModelVersion, TrainingRun, log_line
+from ..selectors import benchmark_current_id, curated_set_usable_keys, model_version_active
+from .curated_sets import curated_set_freeze, split_keys
 
 Status = TrainingRun.Status
 
@@ -51,6 +51,8 @@ _LIMITS = {
     "eval_max_side": (int, 8, 100_000),
     "samples": (int, 0, 32),
 }
+
+
 def training_dir() -> Path:
     """Where runs keep their working files (training checkpoints): MLCORE_TRAINING_DIR, or
     `training-runs/` under MEDIA_ROOT. Must be shared by the workers that may resume a run."""
@@ -70,12 +72,15 @@ def _who(user) -> str:
 
 def clean_hyperparameters(hyperparameters: dict | None, *, base_version: ModelVersion) -> dict:
     """The fine-tuning defaults overridden by `hyperparameters`, checked (unknown keys, types,
-    ranges, sizes the base architecture accepts); raises ValidationError naming the problem."""
+    ranges, sizes the base architecture accepts). Raises one ValidationError that names
+    every problem at once, under "hyperparameters"."""
     given = dict(hyperparameters or {})
+    problems: list[str] = []
     unknown = sorted(set(given) - set(FINE_TUNING_DEFAULTS))
     if unknown:
-        raise ValidationError({"hyperparameters": f"Unknown hyperparameters: {', '.join(unknown)}. Known: {', '.join(FINE_TUNING_DEFAULTS)}."})
-    values = {**FINE_TUNING_DEFAULTS, **given}
+        problems.append(f"Unknown hyperparameters: {', '.join(unknown)}. Known: {', '.join(FINE_TUNING_DEFAULTS)}.")
+    values = {**FINE_TUNING_DEFAULTS, **{key: value for key, value in given.items() if key in FINE_TUNING_DEFAULTS}}
+    wrong: set[str] = set()
     for key, (kind, low, high) in _LIMITS.items():
         value = values[key]
         if value is None and key == "steps":
@@ -83,43 +88,53 @@ def clean_hyperparameters(hyperparameters: dict | None, *, base_version: ModelVe
         if kind is float and isinstance(value, int) and not isinstance(value, bool):
             value = values[key] = float(value)
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise ValidationError({"hyperparameters": f"{key} must be {kind.__name__}, not {value!r}."})
-        if (low is not None and value < low) or (high is not None and value > high):
+            problems.append(f"{key} must be {kind.__name__}, not {value!r}.")
+            wrong.add(key)
+        elif (low is not None and value < low) or (high is not None and value > high):
             bounds = f"from {low}" + (f" to {high}" if high is not None else "")
-            raise ValidationError({"hyperparameters": f"{key} must be {bounds}, not {value!r}."})
-    if values["lr_g"] <= 0 or values["lr_d"] <= 0:
-        raise ValidationError({"hyperparameters": "Learning rates must be positive."})
+            problems.append(f"{key} must be {bounds}, not {value!r}.")
+            wrong.add(key)
+    if any(key not in wrong and values[key] <= 0 for key in ("lr_g", "lr_d")):
+        problems.append("Learning rates must be positive.")
     seeds = values["eval_seeds"]
-    if not seeds or not all(isinstance(s, int) and not isinstance(s, bool) and 0 <= s < 2**31 for s in seeds):
-        raise ValidationError({"hyperparameters": "eval_seeds is a non-empty list of whole numbers from 0."})
-    try:
-        DiscriminatorConfig.from_dict(values["discriminator"])
-    except (TypeError, ValueError) as error:
-        raise ValidationError({"hyperparameters": f"discriminator: {error}"}) from error
+    if "eval_seeds" not in wrong and (not seeds or not all(isinstance(s, int) and not isinstance(s, bool) and 0 <= s < 2**31 for s in seeds)):
+        problems.append("eval_seeds is a non-empty list of whole numbers from 0.")
+    if "discriminator" not in wrong:
+        try:
+            DiscriminatorConfig.from_dict(values["discriminator"])
+        except (TypeError, ValueError) as error:
+            problems.append(f"discriminator: {error}")
     multiple = base_version.input_multiple
     for key in ("crop_size", "eval_working_size"):
-        if values[key] % multiple:
-            raise ValidationError({"hyperparameters": f"{key} must be a multiple of {multiple} for {base_version} (its network's stride)."})
+        if key not in wrong and values[key] % multiple:
+            problems.append(f"{key} must be a multiple of {multiple} for {base_version} (its network's stride).")
+    if problems:
+        raise ValidationError({"hyperparameters": problems})
     return values
 
 
 def _refuse_unusable(curated_set: CuratedSet) -> None:
-    """Refuse a set that cannot make a run: nothing usable to train on or to evaluate on."""
+    """Refuse a set that cannot make a run: nothing usable to train on, or nothing to judge
+    the run on (no colour photograph held out and no benchmark set)."""
     usable = curated_set_usable_keys(curated_set)
     if not usable:
         raise ValidationError(
             f'"{curated_set.name}" has no usable item: add colour photographs or approved variants '
             "(grayscale photographs and unapproved variants cannot teach colour)."
         )
-    if curated_set.is_frozen:
-        train = usable.intersection(curated_set.split.get("train", []))
-        holdout = usable.intersection(curated_set.split.get("holdout", []))
-    else:
-        train, holdout = usable, usable if len(usable) >= 2 else set()
-    if not train or not holdout:
+    split = curated_set.split if curated_set.is_frozen else split_keys(
+        [item.key for item in curated_set.items.all()], seed=curated_set.seed, holdout_fraction=curated_set.holdout_fraction,
+    )
+    train = usable.intersection(split.get("train", []))
+    holdout = usable.intersection(key for key in split.get("holdout", []) if key.startswith(f"{CuratedItem.Kind.PHOTOGRAPH}:"))
+    if not train:
         raise ValidationError(
-            f'"{curated_set.name}" needs at least two usable items: one to train on and one held out to evaluate '
-            f"the new weights (it has {len(usable)} usable, {len(train)} for training, {len(holdout)} held out)."
+            f'"{curated_set.name}" has nothing usable to train on ({len(usable)} usable, all held out to evaluate the new weights); add items.'
+        )
+    if not holdout and benchmark_current_id() is None:
+        raise ValidationError(
+            f'"{curated_set.name}" holds out no colour photograph and no benchmark set is configured: nothing would judge '
+            "the new weights. Add colour photographs of the archive (approved variants train but never judge)."
         )
 
 
