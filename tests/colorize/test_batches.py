@@ -3,19 +3,12 @@ colorized together, one request each, followed as one."""
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
 from apps.colorize import services
 from apps.colorize.models import ColorizationBatch, ColorizationRequest
 
 pytestmark = pytest.mark.django_db
 
-
-def browser(user=None) -> Client:
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 @pytest.fixture
@@ -49,8 +42,8 @@ def test_bad_options_refuse_the_whole_batch(tiny_model, three, colorist):
     assert not ColorizationBatch.objects.exists() and not ColorizationRequest.objects.exists()
 
 
-def test_ticked_photographs_from_the_portal_become_a_batch_with_a_progress_page(tiny_model, three, colorist, rq_worker, django_capture_on_commit_callbacks):
-    client = browser(colorist)
+def test_ticked_photographs_from_the_portal_become_a_batch_with_a_progress_page(tiny_model, three, colorist, rq_worker, django_capture_on_commit_callbacks, portal):
+    client = portal(colorist)
     search = client.get("/search/", {"q": ""}).content.decode()
     assert 'id="batch-colorize"' in search and f'name="photograph" value="{three[0].pk}" form="batch-colorize"' in search
 
@@ -71,8 +64,8 @@ def test_ticked_photographs_from_the_portal_become_a_batch_with_a_progress_page(
     assert 'data-finished="true"' in page and "2</strong> of 2 requests finished" in page and "Compare 2 seeds" in page
 
 
-def test_a_refused_selection_comes_back_explained(tiny_model, three, hidden_collection, ingest, colorist, viewer):
-    client = browser(colorist)
+def test_a_refused_selection_comes_back_explained(tiny_model, three, hidden_collection, ingest, colorist, viewer, portal):
+    client = portal(colorist)
     nothing = client.post("/colorize/batches/new/", {"n_variants": "2", "working_size": "256"})
     assert nothing.status_code == 400 and "Tick at least one photograph." in nothing.content.decode()
 
@@ -83,12 +76,12 @@ def test_a_refused_selection_comes_back_explained(tiny_model, three, hidden_coll
     unknown = client.post("/colorize/batches/new/", {"photograph": ["99999"], "n_variants": "1", "working_size": "256"})
     assert unknown.status_code == 400 and "is not one you can see" in unknown.content.decode()
     assert not ColorizationBatch.objects.exists()
-    assert browser(viewer).post("/colorize/batches/new/", {"photograph": [three[0].pk], "n_variants": "1"}).status_code == 403
-    assert "batch-colorize" not in browser(viewer).get("/search/").content.decode()
+    assert portal(viewer).post("/colorize/batches/new/", {"photograph": [three[0].pk], "n_variants": "1"}).status_code == 403
+    assert "batch-colorize" not in portal(viewer).get("/search/").content.decode()
 
 
-def test_the_collection_page_offers_the_same_selection(tiny_model, three, colorist):
-    page = browser(colorist).get("/collections/harbour/").content.decode()
+def test_the_collection_page_offers_the_same_selection(tiny_model, three, colorist, portal):
+    page = portal(colorist).get("/collections/harbour/").content.decode()
     assert 'id="batch-colorize"' in page and 'value="in collection Harbour Board"' in page
     assert page.count('form="batch-colorize"') == 3
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from apps.colorize import services
@@ -14,19 +13,13 @@ from tests.support.mlcore import register_tiny_model
 pytestmark = pytest.mark.django_db
 
 
-def browser(user=None) -> Client:
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
-
 
 def cells(page: str) -> list[int]:
     return [int(pk) for pk in re.findall(r'data-review-item data-variant="(\d+)"', page)]
 
 
 def test_the_grid_shows_a_request_or_the_chosen_variants_with_their_actions(
-    tiny_model, photograph, colorist, colorize, tmp_path, rq_worker, django_capture_on_commit_callbacks,
+    tiny_model, photograph, colorist, colorize, tmp_path, rq_worker, django_capture_on_commit_callbacks, portal,
 ):
     first = colorize(photograph, [1, 2, 3])
     other_model = register_tiny_model(tmp_path / "other.pt", version="0.0.2", active=False)
@@ -34,7 +27,7 @@ def test_the_grid_shows_a_request_or_the_chosen_variants_with_their_actions(
         second = services.colorization_request_create(photograph=photograph, user=colorist, seeds=[9], model_version=other_model)
     rq_worker()
 
-    client = browser(colorist)
+    client = portal(colorist)
     by_request = client.get(f"/colorize/photographs/{photograph.pk}/compare/", {"request": first.pk})
     page = by_request.content.decode()
     assert by_request.status_code == 200
@@ -53,10 +46,10 @@ def test_the_grid_shows_a_request_or_the_chosen_variants_with_their_actions(
     assert cells(client.get(f"/colorize/photographs/{photograph.pk}/compare/").content.decode()) == everything
 
 
-def test_a_grid_past_its_limit_or_of_another_photograph_is_refused(tiny_model, photograph, colour_photograph, colorist, colorize):
+def test_a_grid_past_its_limit_or_of_another_photograph_is_refused(tiny_model, photograph, colour_photograph, colorist, colorize, portal):
     many = colorize(photograph, range(1, 10))
     elsewhere = colorize(colour_photograph, [1])
-    client = browser(colorist)
+    client = portal(colorist)
     too_many = client.get(f"/colorize/photographs/{photograph.pk}/compare/", {"v": [v.pk for v in many.variants.all()]})
     assert too_many.status_code == 400 and "Compare at most 8 variants at once; 9 were ticked." in too_many.content.decode()
     assert len(cells(too_many.content.decode())) == 8  # the page still shows a grid
@@ -65,9 +58,9 @@ def test_a_grid_past_its_limit_or_of_another_photograph_is_refused(tiny_model, p
     assert client.get(f"/colorize/photographs/{photograph.pk}/compare/", {"v": [elsewhere.variants.get().pk]}).status_code == 400
 
 
-def test_approving_and_annotating_from_the_grid_come_back_to_it(tiny_model, photograph, colorist, colorize):
+def test_approving_and_annotating_from_the_grid_come_back_to_it(tiny_model, photograph, colorist, colorize, portal):
     variants = list(colorize(photograph, [1, 2, 3, 4]).variants.order_by("pk"))
-    client = browser(colorist)
+    client = portal(colorist)
     here = f"/colorize/photographs/{photograph.pk}/compare/?" + "&".join(f"v={v.pk}" for v in variants)
     page = client.get(here).content.decode()
     assert f'name="next" value="{here.replace("&", "&amp;")}#cell-{variants[2].pk}"' in page
@@ -83,7 +76,7 @@ def test_approving_and_annotating_from_the_grid_come_back_to_it(tiny_model, phot
     assert client.post(f"/colorize/variants/{variants[0].pk}/annotations/", {"text": "x", "next": "https://elsewhere.example/"})["Location"].startswith("/colorize/variants/")
 
 
-def test_the_queue_groups_pending_seeds_by_photograph_and_filters(tiny_model, collection, hidden_collection, ingest, colorist, django_user_model, colorize):
+def test_the_queue_groups_pending_seeds_by_photograph_and_filters(tiny_model, collection, hidden_collection, ingest, colorist, django_user_model, colorize, portal):
     from django.contrib.auth.models import Group
 
     other = django_user_model.objects.create_user(username="otto", password="pw-otto")
@@ -91,7 +84,7 @@ def test_the_queue_groups_pending_seeds_by_photograph_and_filters(tiny_model, co
     old = colorize(ingest(collection, "A-1"), [1, 2, 3])
     new = colorize(ingest(hidden_collection, "B-1"), [4, 5], user=other)
     Variant.objects.filter(request=old).update(created_at=timezone.now() - timezone.timedelta(days=9))
-    client = browser(colorist)
+    client = portal(colorist)
 
     def groups(query: dict | None = None) -> list[list[int]]:
         page = client.get("/colorize/review/", query or {}).content.decode()
