@@ -202,7 +202,7 @@ def compare_variants(*, user, photograph: Photograph, ids: list[int] | None = No
     """The variants a comparison grid shows: the `ids` asked for, else those of
     `colorization_request`, else the photograph's variants waiting for review, else its
     latest ones; at most `limit`, in the order of their requests and seeds."""
-    variants = variant_list(user=user, photograph=photograph).select_related("request__model_version")
+    variants = variant_list(user=user, photograph=photograph)
     if ids:
         chosen = variants.filter(pk__in=ids)
     elif colorization_request is not None:
@@ -245,7 +245,6 @@ def photograph_colorization_summary(*, user, photograph: Photograph, recent: int
     }
 
 
-
 def colorization_batch_list(*, user) -> QuerySet[ColorizationBatch]:
     """Batches, newest first: working records, like their requests (colorize roles only)."""
     if user is None or not user.is_authenticated or not user.has_perm("colorize.view_colorizationrequest"):
@@ -278,19 +277,19 @@ class BatchProgress:
 
 
 def colorization_batch_progress(*, requests: QuerySet[ColorizationRequest]) -> BatchProgress:
-    Status = ColorizationRequest.Status
-    counts = dict.fromkeys(Status.values, 0)
-    done = 0.0
+    """The progress of a batch's `requests` (`colorization_batch_requests`)."""
+    counts = dict.fromkeys(ColorizationRequest.Status.values, 0)
+    completed = 0.0
     for status, progress in requests.values_list("status", "progress"):
         counts[status] += 1
-        done += progress if status in ColorizationRequest.ACTIVE_STATUSES else 1.0
+        completed += progress if status in ColorizationRequest.ACTIVE_STATUSES else 1.0
     total = sum(counts.values())
     active = sum(counts[status] for status in ColorizationRequest.ACTIVE_STATUSES)
     return BatchProgress(
         total=total,
         done=total - active,
         counts=counts,
-        progress=round(done / total, 4) if total else 1.0,
+        progress=round(completed / total, 4) if total else 1.0,
         finished=active == 0,
         variants=Variant.objects.filter(request__in=requests.values("pk")).count(),
     )

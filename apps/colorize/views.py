@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -220,7 +221,7 @@ def compare(request, pk: int):
     together (compare_grid.js), each with its review actions; which ones is the `v` list,
     else one `request`'s, else those waiting for review."""
     photograph = archive.photograph_get(user=request.user, pk=pk)
-    variants = list(selectors.variant_list(user=request.user, photograph=photograph).order_by("-request__requested_at", "request_id", "pk"))
+    variants = list(selectors.variant_list(user=request.user, photograph=photograph))  # newest request first, for the chooser
     form = CompareForm(request.GET or None, variants=variants, limit=COMPARE_LIMIT)
     chosen, colorization_request = None, None
     if form.is_bound and form.is_valid():
@@ -308,7 +309,7 @@ def batch_detail(request, pk: int):
     """A batch's progress as one (live: batch.js polls the API), and each of its requests."""
     batch = selectors.colorization_batch_get(user=request.user, pk=pk)
     requests = selectors.colorization_batch_requests(user=request.user, batch=batch)
-    page = paginate(request, requests.prefetch_related("variants"), per_page=BATCH_REQUESTS_PER_PAGE)
+    page = paginate(request, requests.annotate(variant_count=Count("variants")), per_page=BATCH_REQUESTS_PER_PAGE)
     for row in page:
         row.photograph.thumbnail_url = thumbnail_url(row.photograph)
     return render(request, "colorize/batch_detail.html", {
