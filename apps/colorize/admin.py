@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html
 
 from archive_site.admin_actions import for_each_selected
 
 from . import services
-from .models import Annotation, ColorizationRequest, ReviewEvent, Variant
+from .models import Annotation, ColorizationBatch, ColorizationRequest, ReviewEvent, Variant
 
 
 class VariantInline(admin.TabularInline):
@@ -39,7 +40,7 @@ class ColorizationRequestAdmin(admin.ModelAdmin):
     readonly_fields = [
         "photograph", "model_version", "seeds", "working_size", "params", "fingerprint", "status", "progress", "stage", "error",
         "queue_name", "job_id", "attempts", "max_attempts", "timeout", "cancel_requested", "timings", "requested_by",
-        "requested_at", "queued_at", "started_at", "heartbeat_at", "finished_at",
+        "requested_at", "queued_at", "started_at", "heartbeat_at", "finished_at", "batch",
     ]
     inlines = [VariantInline]
     actions = ["rerun", "cancel"]
@@ -58,6 +59,31 @@ class ColorizationRequestAdmin(admin.ModelAdmin):
     @admin.action(description="Cancel the selected requests", permissions=["change"])
     def cancel(self, request, queryset):
         _each(self, request, queryset, lambda obj: services.colorization_request_cancel(colorization_request=obj, user=request.user), "Cancelled (or asked to stop)")
+
+
+@admin.register(ColorizationBatch)
+class ColorizationBatchAdmin(admin.ModelAdmin):
+    """Batches are made in the portal or the API; here they are read (their page shows the progress)."""
+
+    list_display = ["id", "label", "request_count", "requested_by", "requested_at"]
+    search_fields = ["label"]
+    date_hierarchy = "requested_at"
+    list_select_related = ["requested_by"]
+    readonly_fields = ["label", "refused", "requested_by", "requested_at", "progress_page"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(request_total=Count("requests"))
+
+    @admin.display(description="requests", ordering="request_total")
+    def request_count(self, obj) -> int:
+        return obj.request_total
+
+    @admin.display(description="progress")
+    def progress_page(self, obj) -> str:
+        return format_html('<a href="{}">the batch\'s page</a>', reverse("colorize:batch", args=[obj.pk]))
 
 
 @admin.register(Variant)

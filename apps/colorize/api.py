@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import tempfile
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponseNotModified
 from django.urls import reverse
@@ -24,11 +25,13 @@ from apps.mlcore.models import ModelVersion
 from archive_site.api import ERROR_SCHEMA, error_response, refusal_schema, requires
 
 from . import selectors, services
-from .models import ColorizationRequest, Variant
+from .models import ColorizationBatch, ColorizationRequest, Variant
 from .serializers import (
     AnnotationCreateSerializer,
     AnnotationSerializer,
     BulkResultSerializer,
+    ColorizationBatchDetailSerializer,
+    ColorizationBatchSerializer,
     ColorizationBulkCreateSerializer,
     ColorizationRequestCreateSerializer,
     ColorizationRequestSerializer,
@@ -116,7 +119,10 @@ class ColorizationRequestViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Ask for variants of every photograph of a collection or search result (202)",
-        description="One request per photograph. Photographs with an identical request still queued or running are listed in `refused`.",
+        description=(
+            "One request per photograph, recorded together as a batch (`batch`: follow its progress at its `url`). "
+            "Photographs with an identical request still queued or running are listed in `refused`."
+        ),
         request=ColorizationBulkCreateSerializer,
         responses={202: BulkResultSerializer, 400: ERROR_SCHEMA, 403: ERROR_SCHEMA},
     )
@@ -131,8 +137,12 @@ class ColorizationRequestViewSet(viewsets.GenericViewSet):
             if collection is None:
                 raise ValidationError({"collection": f'There is no collection "{params["collection"]}".'})
         photographs = archive.photograph_search(user=request.user, q=params.get("q", ""), collection=collection, grayscale=params.get("grayscale"))
-        result = services.colorization_request_create_many(photographs=photographs, user=request.user, **_options(params))
+        label = " and ".join(part for part in (
+            f"collection {collection.title}" if collection else "", f"search “{params['q']}”" if params.get("q") else "",
+        ) if part)
+        result = services.colorization_request_create_many(photographs=photographs, user=request.user, label=label, **_options(params))
         body = {
+            "batch": ColorizationBatchSerializer(result.batch, context={"request": request}).data,
             "created": ColorizationRequestSerializer(result.created, many=True, context={"request": request}).data,
             "refused": [{"photograph": photograph.pk, "message": message} for photograph, message in result.refused],
         }
@@ -147,6 +157,28 @@ class ColorizationRequestViewSet(viewsets.GenericViewSet):
             return error_response(status_code=403, code="permission_denied", message="Only its requester or a colorist may cancel this request.")
         colorization_request = services.colorization_request_cancel(colorization_request=colorization_request, user=request.user)
         return Response(ColorizationRequestSerializer(colorization_request, context={"request": request}).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Colorization batches (requests asked for together), newest first"),
+    retrieve=extend_schema(summary="A batch: its progress as one, and each of its requests", responses=ColorizationBatchDetailSerializer),
+)
+class ColorizationBatchViewSet(viewsets.GenericViewSet):
+    queryset = ColorizationBatch.objects.none()
+    serializer_class = ColorizationBatchSerializer
+    http_method_names = ["get", "head", "options"]
+    permission_classes = [IsAuthenticated]
+
+    def list(self, request):
+        page = self.paginate_queryset(selectors.colorization_batch_list(user=request.user))
+        return self.get_paginated_response(ColorizationBatchSerializer(page, many=True, context={"request": request}).data)
+
+    def retrieve(self, request, pk=None):
+        try:
+            batch = selectors.colorization_batch_get(user=request.user, pk=int(pk))
+        except ValueError:
+            raise Http404 from None
+        return Response(ColorizationBatchDetailSerializer(batch, context={"request": request}).data)
 
 
 @extend_schema_view(
@@ -192,8 +224,11 @@ class VariantViewSet(viewsets.GenericViewSet):
         variant.refresh_from_db()
         return Response(VariantSerializer(variant, context={"request": request}).data)
 
-    @extend_schema(summary="Approve: the photograph's colorization (replaces the one approved before)", request=ReviewNoteSerializer,
-                   responses={200: VariantSerializer, 403: ERROR_SCHEMA})
+    @extend_schema(
+        summary="Approve: the photograph's colorization",
+        description="Replaces the variant approved before (it becomes rejected); the photograph's other pending variants become `not_chosen`.",
+        request=ReviewNoteSerializer, responses={200: VariantSerializer, 403: ERROR_SCHEMA},
+    )
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         return self._review(request, services.variant_approve)
@@ -203,7 +238,8 @@ class VariantViewSet(viewsets.GenericViewSet):
     def reject(self, request, pk=None):
         return self._review(request, services.variant_reject)
 
-    @extend_schema(summary="Reopen: back to the review queue", request=ReviewNoteSerializer, responses={200: VariantSerializer, 400: ERROR_SCHEMA, 403: ERROR_SCHEMA})
+    @extend_schema(summary="Reopen: back to the review queue (from approved, rejected or not_chosen)", request=ReviewNoteSerializer,
+                   responses={200: VariantSerializer, 400: ERROR_SCHEMA, 403: ERROR_SCHEMA})
     @action(detail=True, methods=["post"])
     def reopen(self, request, pk=None):
         return self._review(request, services.variant_reopen)
@@ -221,7 +257,7 @@ class VariantViewSet(viewsets.GenericViewSet):
             return Response(AnnotationSerializer(annotation).data, status=status.HTTP_201_CREATED)
         return Response(AnnotationSerializer(selectors.annotation_list(user=request.user, variant=variant), many=True).data)
 
-    @extend_schema(summary="Review history (approve, reject, reopen, replace)", responses=ReviewEventSerializer(many=True))
+    @extend_schema(summary="Review history (approve, reject, reopen, replace, not_chosen)", responses=ReviewEventSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None)
     def history(self, request, pk=None):
         variant = self.get_object()
@@ -244,7 +280,14 @@ class ReviewQueueViewSet(viewsets.GenericViewSet):
         model_version = ModelVersion.objects.filter(pk=params["model_version"]).first() if "model_version" in params else None
         if "model_version" in params and model_version is None:
             raise ValidationError({"model_version": "No such model version."})
-        page = self.paginate_queryset(selectors.review_queue(user=request.user, collection=collection, model_version=model_version))
+        requested_by = get_user_model().objects.filter(username=params["requested_by"]).first() if "requested_by" in params else None
+        if "requested_by" in params and requested_by is None:
+            raise ValidationError({"requested_by": "No such user."})
+        variants = selectors.review_queue(
+            user=request.user, collection=collection, model_version=model_version, requested_by=requested_by,
+            created_after=params.get("created_after"), created_before=params.get("created_before"),
+        )
+        page = self.paginate_queryset(variants)
         return self.get_paginated_response(VariantSerializer(page, many=True, context={"request": request}).data)
 
 

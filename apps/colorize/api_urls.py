@@ -2,10 +2,11 @@
 archive_site/api_urls.py, plus the access-checked file views."""
 from django.urls import path
 
-from .api import ColorizationRequestViewSet, ReviewQueueViewSet, VariantViewSet, variant_download, variant_media
+from .api import ColorizationBatchViewSet, ColorizationRequestViewSet, ReviewQueueViewSet, VariantViewSet, variant_download, variant_media
 
 routes: list = [
     ("colorization-requests", ColorizationRequestViewSet, "colorization-requests"),
+    ("colorization-batches", ColorizationBatchViewSet, "colorization-batches"),
     ("variants", VariantViewSet, "variants"),
     ("review-queue", ReviewQueueViewSet, "review-queue"),
 ]

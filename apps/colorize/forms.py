@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
-from apps.collections.models import Collection
+from apps.collections.models import Collection, Photograph
 from apps.mlcore.models import ModelVersion
 
 from .services.requests import DEFAULT_WORKING_SIZE, MAX_SEED, MAX_WORKING_SIZE, MIN_WORKING_SIZE
@@ -105,11 +108,80 @@ class ReviewForm(forms.Form):
     note = forms.CharField(required=False, max_length=2000, label="Note")
 
 
+class BatchColorizeForm(ColorizeOptionsForm):
+    """Photographs ticked in search results or on a collection's page, one request each."""
+
+    photograph = forms.ModelMultipleChoiceField(
+        queryset=Photograph.objects.none(), label="Photographs",
+        error_messages={"required": "Tick at least one photograph.", "invalid_choice": "Photograph %(value)s is not one you can see."},
+    )
+    source = forms.CharField(required=False, max_length=150, widget=forms.HiddenInput)
+
+    field_order = ["n_variants", "seeds", "model_version", "working_size"]
+
+    def __init__(self, *args, photographs=None, **kwargs):
+        kwargs.setdefault("auto_id", "batch_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["n_variants"].label = "Variants per photograph"
+        self.fields["photograph"].widget = forms.MultipleHiddenInput()
+        if photographs is not None:
+            self.fields["photograph"].queryset = photographs
+
+    def label(self) -> str:
+        count = len(self.cleaned_data["photograph"])
+        source = self.cleaned_data.get("source", "").strip()
+        return f"{count} photograph{'s' if count != 1 else ''} selected" + (f" {source}" if source else "")
+
+
 class ReviewQueueFilterForm(forms.Form):
+    AGES = {
+        "day": ("Made in the last 24 hours", timedelta(days=1), None),
+        "week": ("Made in the last 7 days", timedelta(days=7), None),
+        "older": ("Waiting more than 7 days", None, timedelta(days=7)),
+    }
+
     collection = forms.ModelChoiceField(queryset=Collection.objects.none(), to_field_name="slug", required=False, empty_label="All collections")
     model_version = forms.ModelChoiceField(queryset=ModelVersion.objects.order_by("-created_at"), required=False, empty_label="All model versions")
+    requested_by = forms.ModelChoiceField(
+        queryset=get_user_model().objects.filter(colorization_requests__isnull=False).distinct().order_by("username"),
+        to_field_name="username", required=False, empty_label="Anyone", label="Requested by",
+    )
+    age = forms.ChoiceField(choices=[("", "Any age"), *((key, label) for key, (label, _, _) in AGES.items())], required=False, label="Age")
 
     def __init__(self, *args, collections=None, **kwargs):
         super().__init__(*args, **kwargs)
         if collections is not None:
             self.fields["collection"].queryset = collections
+
+    def queue_filters(self) -> dict:
+        """The selector's arguments (`selectors.review_queue`); none when the form is unbound or invalid."""
+        if not self.is_bound or not self.is_valid():
+            return {}
+        data = self.cleaned_data
+        filters = {key: data[key] for key in ("collection", "model_version", "requested_by") if data.get(key) is not None}
+        if data.get("age"):
+            now = timezone.now()
+            _, newer_than, older_than = self.AGES[data["age"]]
+            if newer_than is not None:
+                filters["created_after"] = now - newer_than
+            if older_than is not None:
+                filters["created_before"] = now - older_than
+        return filters
+
+
+class CompareForm(forms.Form):
+    """Which variants of a photograph the comparison grid shows (`v`, repeated), or one request's."""
+
+    v = forms.TypedMultipleChoiceField(coerce=int, required=False, label="Variants", widget=forms.CheckboxSelectMultiple)
+    request = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def __init__(self, *args, variants=(), limit: int = 8, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.limit = limit
+        self.fields["v"].choices = [(variant.pk, f"Seed {variant.seed}") for variant in variants]
+
+    def clean_v(self) -> list[int]:
+        chosen = self.cleaned_data["v"]
+        if len(chosen) > self.limit:
+            raise ValidationError(f"Compare at most {self.limit} variants at once; {len(chosen)} were ticked.")
+        return chosen

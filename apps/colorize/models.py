@@ -14,6 +14,23 @@ from rq import Retry
 from archive_site.jobrows import JobRow
 
 
+class ColorizationBatch(models.Model):
+    """Requests asked for together (photographs selected in the portal, a collection, a search):
+    their progress is followed as one."""
+
+    label = models.CharField(max_length=200, blank=True, help_text="What was selected, in words (\"12 photographs selected in search\").")
+    refused = models.JSONField(default=list, blank=True, help_text="Photographs left out, with why: [{photograph, message}].")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="colorization_batches")
+    requested_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        verbose_name_plural = "colorization batches"
+
+    def __str__(self) -> str:
+        return f"Batch #{self.pk}" + (f": {self.label}" if self.label else "")
+
+
 class ColorizationRequest(JobRow):
     """N seeded variants of one photograph with one model version: one job on the `gpu` queue."""
 
@@ -39,6 +56,7 @@ class ColorizationRequest(JobRow):
     timings = models.JSONField(default=dict, blank=True, help_text="Seconds per stage of the last run (model load, network, storage …).")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="colorization_requests")
     requested_at = models.DateTimeField(auto_now_add=True)
+    batch = models.ForeignKey(ColorizationBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="requests")
 
     class Meta:
         ordering = ["-requested_at", "-pk"]
@@ -81,6 +99,9 @@ class Variant(models.Model):
         PENDING = "pending", "Pending review"
         APPROVED = "approved", "Approved"
         REJECTED = "rejected", "Rejected"
+        # A sibling (another pending variant of the same photograph) was approved instead:
+        # out of the queue, not judged bad; reopen or approve it like any other.
+        NOT_CHOSEN = "not_chosen", "Not chosen"
 
     request = models.ForeignKey(ColorizationRequest, on_delete=models.CASCADE, related_name="variants")
     # Denormalised from the request so the database can hold "one approved per photograph".
@@ -116,13 +137,15 @@ class Variant(models.Model):
 
 
 class ReviewEvent(models.Model):
-    """The review history of a variant: who approved, rejected, reopened or replaced it, when."""
+    """The review history of a variant: who approved, rejected, reopened or replaced it (or
+    approved a sibling instead: `not_chosen`, with `replaced_by` the approved one), when."""
 
     class Action(models.TextChoices):
         APPROVE = "approve", "Approved"
         REJECT = "reject", "Rejected"
         REOPEN = "reopen", "Reopened"
         REPLACE = "replace", "Replaced by another approval"
+        NOT_CHOSEN = "not_chosen", "Not chosen: a sibling was approved"
 
     variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="review_events")
     photograph = models.ForeignKey("collections.Photograph", on_delete=models.CASCADE, related_name="+")

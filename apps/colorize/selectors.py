@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Count, Min, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -17,7 +17,7 @@ from apps.collections.models import Collection, Photograph
 from apps.mlcore.models import ModelVersion
 from archive_site.rqjobs import job_row_job, rq_queue
 
-from .models import Annotation, ColorizationRequest, ReviewEvent, Variant
+from .models import Annotation, ColorizationBatch, ColorizationRequest, ReviewEvent, Variant
 
 REVIEW_PERMISSION = "colorize.review_variant"
 
@@ -142,8 +142,12 @@ def variant_list(*, user, photograph: Photograph | None = None, colorization_req
     return variants.order_by("-request__requested_at", "request_id", "pk")
 
 
-def review_queue(*, user, collection: Collection | None = None, model_version: ModelVersion | None = None) -> QuerySet[Variant]:
-    """Variants waiting for review, oldest first; `collection` includes its sub-collections."""
+def review_queue(
+    *, user, collection: Collection | None = None, model_version: ModelVersion | None = None, requested_by=None,
+    created_after: datetime | None = None, created_before: datetime | None = None,
+) -> QuerySet[Variant]:
+    """Variants waiting for review, oldest first; `collection` includes its sub-collections,
+    `requested_by` is who asked for them, `created_after`/`_before` bound when they were made."""
     if not can_see_all_variants(user):
         return Variant.objects.none()
     variants = variant_visible_to(user).filter(review_state=Variant.ReviewState.PENDING)
@@ -151,7 +155,62 @@ def review_queue(*, user, collection: Collection | None = None, model_version: M
         variants = variants.filter(photograph__collection__in=collection.descendants(include_self=True))
     if model_version is not None:
         variants = variants.filter(request__model_version=model_version)
-    return variants.select_related("photograph", "photograph__collection", "request", "request__model_version").order_by("created_at", "pk")
+    if requested_by is not None:
+        variants = variants.filter(request__requested_by=requested_by)
+    if created_after is not None:
+        variants = variants.filter(created_at__gte=created_after)
+    if created_before is not None:
+        variants = variants.filter(created_at__lt=created_before)
+    return variants.select_related("photograph", "photograph__collection", "request", "request__model_version", "request__requested_by").order_by("created_at", "pk")
+
+
+def review_queue_photographs(*, variants: QuerySet[Variant]) -> QuerySet:
+    """The photographs of a review queue (`review_queue(...)`), the one waiting longest first:
+    rows of `photograph_id`, `pending` (how many of its variants wait) and `oldest`."""
+    return variants.order_by().values("photograph_id").annotate(pending=Count("pk"), oldest=Min("created_at")).order_by("oldest", "photograph_id")
+
+
+@dataclass(frozen=True)
+class ReviewGroup:
+    """One photograph of the review queue with its variants waiting for review."""
+
+    photograph: Photograph
+    variants: list[Variant]
+    oldest: datetime
+
+
+def review_queue_groups(*, variants: QuerySet[Variant], rows) -> list[ReviewGroup]:
+    """The groups of a page of `review_queue_photographs` rows, in the rows' order."""
+    ids = [row["photograph_id"] for row in rows]
+    by_photograph: dict[int, list[Variant]] = {pk: [] for pk in ids}
+    for variant in variants.filter(photograph_id__in=ids):
+        by_photograph[variant.photograph_id].append(variant)
+    return [ReviewGroup(photograph=found[0].photograph, variants=found, oldest=found[0].created_at) for pk in ids if (found := by_photograph[pk])]
+
+
+def review_queue_next_photograph(*, user, after: Photograph | None = None) -> Photograph | None:
+    """The photograph waiting longest for review, other than `after`."""
+    rows = review_queue_photographs(variants=review_queue(user=user))
+    if after is not None:
+        rows = rows.exclude(photograph_id=after.pk)
+    row = rows.first()
+    return Photograph.objects.select_related("collection").get(pk=row["photograph_id"]) if row else None
+
+
+def compare_variants(*, user, photograph: Photograph, ids: list[int] | None = None,
+                     colorization_request: ColorizationRequest | None = None, limit: int = 8) -> list[Variant]:
+    """The variants a comparison grid shows: the `ids` asked for, else those of
+    `colorization_request`, else the photograph's variants waiting for review, else its
+    latest ones; at most `limit`, in the order of their requests and seeds."""
+    variants = variant_list(user=user, photograph=photograph)
+    if ids:
+        chosen = variants.filter(pk__in=ids)
+    elif colorization_request is not None:
+        chosen = variants.filter(request=colorization_request)
+    else:
+        pending = variants.filter(review_state=Variant.ReviewState.PENDING)
+        chosen = pending if pending.exists() else variants
+    return sorted(chosen[:limit], key=lambda variant: (variant.request_id, variant.pk))
 
 
 def approved_variant_for(*, photograph: Photograph) -> Variant | None:
@@ -185,3 +244,52 @@ def photograph_colorization_summary(*, user, photograph: Photograph, recent: int
         "variant_count": variant_visible_to(user).filter(photograph=photograph).count(),
     }
 
+
+def colorization_batch_list(*, user) -> QuerySet[ColorizationBatch]:
+    """Batches, newest first: working records, like their requests (colorize roles only)."""
+    if user is None or not user.is_authenticated or not user.has_perm("colorize.view_colorizationrequest"):
+        return ColorizationBatch.objects.none()
+    return ColorizationBatch.objects.select_related("requested_by").order_by("-requested_at", "-pk")
+
+
+def colorization_batch_get(*, user, pk: int) -> ColorizationBatch:
+    found = colorization_batch_list(user=user).filter(pk=pk).first()
+    if found is None:
+        raise Http404("No such colorization batch.")
+    return found
+
+
+def colorization_batch_requests(*, user, batch: ColorizationBatch) -> QuerySet[ColorizationRequest]:
+    """The batch's requests the user may see (their photographs visible to them), in the order they were made."""
+    return colorization_request_visible_to(user).filter(batch=batch).select_related("photograph", "model_version").order_by("pk")
+
+
+@dataclass(frozen=True)
+class BatchProgress:
+    """A batch as one: how many of its requests are in each status, and the whole's progress."""
+
+    total: int
+    done: int  # requests no longer queued or running
+    counts: dict[str, int]  # every status, zeros included
+    progress: float  # 0–1: the mean of the requests' progress (a finished request counts 1)
+    finished: bool  # nothing queued or running any more
+    variants: int  # variants made so far
+
+
+def colorization_batch_progress(*, requests: QuerySet[ColorizationRequest]) -> BatchProgress:
+    """The progress of a batch's `requests` (`colorization_batch_requests`)."""
+    counts = dict.fromkeys(ColorizationRequest.Status.values, 0)
+    completed = 0.0
+    for status, progress in requests.values_list("status", "progress"):
+        counts[status] += 1
+        completed += progress if status in ColorizationRequest.ACTIVE_STATUSES else 1.0
+    total = sum(counts.values())
+    active = sum(counts[status] for status in ColorizationRequest.ACTIVE_STATUSES)
+    return BatchProgress(
+        total=total,
+        done=total - active,
+        counts=counts,
+        progress=round(completed / total, 4) if total else 1.0,
+        finished=active == 0,
+        variants=Variant.objects.filter(request__in=requests.values("pk")).count(),
+    )

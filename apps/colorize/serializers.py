@@ -3,6 +3,7 @@ parse; the services check the rules (seeds, sizes, duplicates) and their errors 
 as 400/409."""
 from __future__ import annotations
 
+from django.db.models import Count
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -11,7 +12,7 @@ from apps.mlcore.colorizing import DOWNLOAD_FORMATS
 from apps.mlcore.models import ModelVersion
 
 from . import selectors
-from .models import Annotation, ColorizationRequest, ReviewEvent, Variant
+from .models import Annotation, ColorizationBatch, ColorizationRequest, ReviewEvent, Variant
 from .services.requests import DEFAULT_WORKING_SIZE, MAX_SEED
 
 
@@ -119,9 +120,95 @@ class ColorizationBulkCreateSerializer(ColorizationOptionsSerializer):
         return data
 
 
+class RefusedPhotographSerializer(serializers.Serializer):
+    photograph = serializers.IntegerField()
+    message = serializers.CharField()
+
+
+class ColorizationBatchSerializer(serializers.ModelSerializer):
+    """Requests asked for together, as one: how many are in each status, the whole's progress."""
+
+    requested_by = serializers.CharField(source="requested_by.get_username", read_only=True, default=None, allow_null=True)
+    refused = RefusedPhotographSerializer(many=True, read_only=True)
+    total = serializers.SerializerMethodField()
+    done = serializers.SerializerMethodField(help_text="Requests no longer queued or running.")
+    counts = serializers.SerializerMethodField(help_text="Requests per status (every status, zeros included).")
+    progress = serializers.SerializerMethodField(help_text="0–1: the mean of the requests' progress, a finished request counting 1.")
+    finished = serializers.SerializerMethodField()
+    variants = serializers.SerializerMethodField(help_text="Variants made so far.")
+    url = serializers.SerializerMethodField()
+    page = serializers.SerializerMethodField(help_text="The batch's page in the portal.")
+
+    class Meta:
+        model = ColorizationBatch
+        fields = ["id", "url", "page", "label", "requested_by", "requested_at", "refused", "total", "done", "counts", "progress", "finished", "variants"]
+
+    def _progress(self, obj) -> selectors.BatchProgress:
+        cache = self.context.setdefault("_progress", {})
+        if obj.pk not in cache:
+            user = self.context["request"].user
+            cache[obj.pk] = selectors.colorization_batch_progress(requests=selectors.colorization_batch_requests(user=user, batch=obj))
+        return cache[obj.pk]
+
+    def get_total(self, obj) -> int:
+        return self._progress(obj).total
+
+    def get_done(self, obj) -> int:
+        return self._progress(obj).done
+
+    @extend_schema_field({"type": "object", "properties": {status: {"type": "integer"} for status in ColorizationRequest.Status.values}})
+    def get_counts(self, obj) -> dict:
+        return self._progress(obj).counts
+
+    def get_progress(self, obj) -> float:
+        return self._progress(obj).progress
+
+    def get_finished(self, obj) -> bool:
+        return self._progress(obj).finished
+
+    def get_variants(self, obj) -> int:
+        return self._progress(obj).variants
+
+    def get_url(self, obj) -> str:
+        return _absolute(self.context, reverse("colorization-batches-detail", args=[obj.pk]))
+
+    def get_page(self, obj) -> str:
+        return _absolute(self.context, reverse("colorize:batch", args=[obj.pk]))
+
+
+class BatchRequestSerializer(serializers.ModelSerializer):
+    """A request of a batch, as the batch's page follows it (rows annotated with `variant_count`)."""
+
+    url = serializers.SerializerMethodField()
+    variants = serializers.SerializerMethodField(help_text="How many variants it made.")
+
+    class Meta:
+        model = ColorizationRequest
+        fields = ["id", "url", "photograph", "status", "stage", "progress", "error", "variants"]
+
+    def get_url(self, obj) -> str:
+        return _absolute(self.context, reverse("colorization-requests-detail", args=[obj.pk]))
+
+    def get_variants(self, obj) -> int:
+        return obj.variant_count
+
+
+class ColorizationBatchDetailSerializer(ColorizationBatchSerializer):
+    requests = serializers.SerializerMethodField()
+
+    class Meta(ColorizationBatchSerializer.Meta):
+        fields = [*ColorizationBatchSerializer.Meta.fields, "requests"]
+
+    @extend_schema_field(BatchRequestSerializer(many=True))
+    def get_requests(self, obj) -> list:
+        rows = selectors.colorization_batch_requests(user=self.context["request"].user, batch=obj).annotate(variant_count=Count("variants"))
+        return BatchRequestSerializer(rows, many=True, context=self.context).data
+
+
 class BulkResultSerializer(serializers.Serializer):
+    batch = ColorizationBatchSerializer()
     created = ColorizationRequestSerializer(many=True)
-    refused = serializers.ListField(child=serializers.DictField())
+    refused = RefusedPhotographSerializer(many=True)
 
 
 class VariantSerializer(serializers.ModelSerializer):
@@ -188,6 +275,9 @@ class ReviewEventSerializer(serializers.ModelSerializer):
 class ReviewQueueFilterSerializer(serializers.Serializer):
     collection = serializers.CharField(required=False, help_text="Slug; sub-collections included.")
     model_version = serializers.IntegerField(required=False)
+    requested_by = serializers.CharField(required=False, help_text="Username of who asked for the variants.")
+    created_after = serializers.DateTimeField(required=False, help_text="Only variants made at or after this time.")
+    created_before = serializers.DateTimeField(required=False, help_text="Only variants made before this time (waiting since then).")
 
 
 class VariantFilterSerializer(serializers.Serializer):

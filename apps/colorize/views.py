@@ -1,10 +1,14 @@
-"""Portal pages of the colorist's workflow: colorize a photograph, follow a request, review and
-annotate a variant, the review queue. Every page works without JavaScript; the scripts in
-static/js/colorize/ only add live status, the swipe comparison and drawing regions."""
+"""Portal pages of the colorist's workflow: colorize a photograph (one or a batch), follow a
+request or a batch, review and annotate a variant, compare seeds side by side, the review
+queue by photograph. Every page works without JavaScript; the scripts in static/js/colorize/
+only add live status, the synchronised deep zoom, keyboard shortcuts and drawing regions."""
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -17,16 +21,29 @@ from apps.collections.views_portal.common import thumbnail_url
 from archive_site.portal import paginate, permission_required
 
 from . import selectors, services
-from .forms import AnnotationForm, BulkColorizeForm, ColorizeOptionsForm, ReviewForm, ReviewQueueFilterForm, add_service_errors
+from .forms import (
+    AnnotationForm,
+    BatchColorizeForm,
+    BulkColorizeForm,
+    ColorizeOptionsForm,
+    CompareForm,
+    ReviewForm,
+    ReviewQueueFilterForm,
+    add_service_errors,
+)
 from .models import ColorizationRequest, Variant
 
 PREVIEW_BOX = 1200
+REVIEW_GROUPS_PER_PAGE = 10
+BATCH_REQUESTS_PER_PAGE = 50
+COMPARE_LIMIT = 8
+COMPARE_PREVIEW_BOX = 800
 REVIEW_ACTIONS = {"approve": services.variant_approve, "reject": services.variant_reject, "reopen": services.variant_reopen}
 
 
-def iiif_preview_url(identifier: str, width: int, height: int) -> str:
-    """A reading copy from the IIIF service, at most PREVIEW_BOX pixels on a side."""
-    size = iiif.confined_size(width, height, PREVIEW_BOX, PREVIEW_BOX)
+def iiif_preview_url(identifier: str, width: int, height: int, *, box: int = PREVIEW_BOX) -> str:
+    """A reading copy from the IIIF service, at most `box` pixels on a side."""
+    size = iiif.confined_size(width, height, box, box)
     return reverse("collections:iiif-image", args=[identifier, "full", size, "0", "default.jpg"])
 
 
@@ -42,11 +59,13 @@ def _photograph_context(request, photograph) -> dict:
 
 
 def _colorize_page(request, photograph, form, *, status: int = 200):
+    variants = selectors.variant_list(user=request.user, photograph=photograph)
     return render(request, "colorize/photograph.html", {
         **_photograph_context(request, photograph),
         "form": form,
         "requests": selectors.colorization_request_list(user=request.user, photograph=photograph)[:20],
-        "variants": selectors.variant_list(user=request.user, photograph=photograph),
+        "variants": variants,
+        "can_compare": len(variants) > 0,
     }, status=status)
 
 
@@ -171,19 +190,68 @@ def annotation_create(request, pk: int):
             messages.success(request, "Annotation added.")
     else:
         messages.error(request, "The annotation needs a remark; a region needs x, y, w and h between 0 and 1.")
-    return redirect(reverse("colorize:variant", args=[pk]) + "#annotations")
+    return redirect(_safe_next(request) or reverse("colorize:variant", args=[pk]) + "#annotations")
 
 
 @permission_required("colorize.view_variant")
 def review_queue(request):
+    """Variants waiting for review, grouped by photograph (the one waiting longest first)."""
     collections = archive.collection_visible_to(request.user).order_by("path")
     form = ReviewQueueFilterForm(request.GET or None, collections=collections)
-    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    variants = selectors.review_queue(user=request.user, collection=filters.get("collection"), model_version=filters.get("model_version"))
-    page = paginate(request, variants)
-    for variant in page:
-        variant.original_thumbnail_url = thumbnail_url(variant.photograph)
-    return render(request, "colorize/review_queue.html", {"form": form, "page": page, "can_review": selectors.can_review(request.user)})
+    variants = selectors.review_queue(user=request.user, **form.queue_filters())
+    page = paginate(request, selectors.review_queue_photographs(variants=variants), per_page=REVIEW_GROUPS_PER_PAGE)
+    groups = selectors.review_queue_groups(variants=variants, rows=page.object_list)
+    for group in groups:
+        group.photograph.thumbnail_url = thumbnail_url(group.photograph)
+    return render(request, "colorize/review_queue.html", {
+        "form": form, "page": page, "groups": groups, "pending": variants.count(), "can_review": selectors.can_review(request.user),
+        "can_annotate": selectors.can_annotate(request.user), "query": _without_page(request.GET),
+    })
+
+
+def _without_page(query: QueryDict) -> str:
+    query = query.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+@permission_required("colorize.view_variant")
+def compare(request, pk: int):
+    """Up to COMPARE_LIMIT variants of a photograph beside its original, zoomed and panned
+    together (compare_grid.js), each with its review actions; which ones is the `v` list,
+    else one `request`'s, else those waiting for review."""
+    photograph = archive.photograph_get(user=request.user, pk=pk)
+    variants = list(selectors.variant_list(user=request.user, photograph=photograph))  # newest request first, for the chooser
+    form = CompareForm(request.GET or None, variants=variants, limit=COMPARE_LIMIT)
+    chosen, colorization_request = None, None
+    if form.is_bound and form.is_valid():
+        chosen = form.cleaned_data["v"]
+        if form.cleaned_data.get("request"):
+            colorization_request = selectors.colorization_request_get(user=request.user, pk=form.cleaned_data["request"])
+            if colorization_request.photograph_id != photograph.pk:
+                raise Http404("That request is of another photograph.")
+    cells = selectors.compare_variants(user=request.user, photograph=photograph, ids=chosen, colorization_request=colorization_request, limit=COMPARE_LIMIT)
+    for variant in cells:
+        variant.info_url = reverse("collections:iiif-info", args=[variant.image_identifier])
+        variant.preview_url = iiif_preview_url(variant.image_identifier, variant.width, variant.height, box=COMPARE_PREVIEW_BOX)
+    shown = QueryDict(mutable=True)
+    shown.setlist("v", [str(variant.pk) for variant in cells])
+    next_photograph = selectors.review_queue_next_photograph(user=request.user, after=photograph)
+    identifier = photograph_image_identifier(photograph)
+    return render(request, "colorize/compare.html", {
+        **_photograph_context(request, photograph),
+        "original_preview_url": iiif_preview_url(identifier, photograph.width, photograph.height, box=COMPARE_PREVIEW_BOX),
+        "form": form,
+        "variants": variants,
+        "cells": cells,
+        "shown_ids": [variant.pk for variant in cells],
+        "here": f"{request.path}?{shown.urlencode()}",
+        "limit": COMPARE_LIMIT,
+        "next_photograph": next_photograph,
+        "can_review": selectors.can_review(request.user),
+        "can_annotate": selectors.can_annotate(request.user),
+        "States": Variant.ReviewState,
+    }, status=400 if form.is_bound and not form.is_valid() else 200)
 
 
 @permission_required("colorize.add_colorizationrequest")
@@ -195,13 +263,55 @@ def bulk_request(request):
         photographs = archive.photograph_search(
             user=request.user, collection=form.cleaned_data["collection"], grayscale=True if form.cleaned_data["grayscale_only"] else None,
         )
+        label = f"collection {form.cleaned_data['collection'].title}"
         try:
-            result = services.colorization_request_create_many(photographs=photographs, user=request.user, **form.service_arguments())
+            result = services.colorization_request_create_many(photographs=photographs, user=request.user, label=label, **form.service_arguments())
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"Requested colorizations of {len(result.created)} photographs.")
-            if result.refused:
-                messages.warning(request, f"{len(result.refused)} already had the same request waiting or running.")
-            return redirect("colorize:review-queue")
+            return _batch_started(request, result)
     return render(request, "colorize/bulk.html", {"form": form})
+
+
+def _batch_started(request, result: services.BulkResult):
+    messages.success(request, f"Requested colorizations of {len(result.created)} photograph{'s' if len(result.created) != 1 else ''}.")
+    if result.refused:
+        messages.warning(request, f"{len(result.refused)} already had the same request waiting or running.")
+    return redirect("colorize:batch", pk=result.batch.pk)
+
+
+@permission_required("colorize.add_colorizationrequest")
+def batch_create(request):
+    """Colorize the photographs ticked in search results or on a collection's page (one request
+    each). A refused form comes back here, with the selection kept, to be put right."""
+    photographs = archive.photograph_visible_to(request.user)
+    form = BatchColorizeForm(request.POST or None, photographs=photographs)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                result = services.colorization_request_create_many(
+                    photographs=form.cleaned_data["photograph"], user=request.user, label=form.label(), **form.service_arguments(),
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                return _batch_started(request, result)
+        status = 400
+    selected = list(getattr(form, "cleaned_data", {}).get("photograph", []))
+    for photograph in selected:
+        photograph.thumbnail_url = thumbnail_url(photograph)
+    return render(request, "colorize/batch_form.html", {"form": form, "selected": selected, "max_bulk": settings.COLORIZE_MAX_BULK}, status=status)
+
+
+@permission_required("colorize.view_colorizationrequest")
+def batch_detail(request, pk: int):
+    """A batch's progress as one (live: batch.js polls the API), and each of its requests."""
+    batch = selectors.colorization_batch_get(user=request.user, pk=pk)
+    requests = selectors.colorization_batch_requests(user=request.user, batch=batch)
+    page = paginate(request, requests.annotate(variant_count=Count("variants")), per_page=BATCH_REQUESTS_PER_PAGE)
+    for row in page:
+        row.photograph.thumbnail_url = thumbnail_url(row.photograph)
+    return render(request, "colorize/batch_detail.html", {
+        "batch": batch, "summary": selectors.colorization_batch_progress(requests=requests), "page": page,
+    })

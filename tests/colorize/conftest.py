@@ -33,6 +33,20 @@ def colour_photograph(collection, ingest):
 
 
 @pytest.fixture
+def portal(db):
+    """portal(user=None) -> a Django test client signed in as `user` (None: anonymous), for pages without JavaScript."""
+    from django.test import Client
+
+    def make(user=None) -> Client:
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
 def media_files(_media_root):
     """Files under the test's media root below `folder` (relative names)."""
     return lambda folder="colorizations": sorted(str(p.relative_to(_media_root)) for p in (_media_root / folder).rglob("*") if p.is_file())

@@ -26,6 +26,7 @@ def test_request_watch_compare_annotate_and_approve(page, live_server, login, co
     assert page.evaluate("window.stillTheSamePage") is True  # the status changed without a reload
     thumbnails = status.locator('[data-field="variants"] a')
     expect(thumbnails).to_have_count(3, timeout=SLOW)
+    expect(panel.locator("[data-variant-count]")).to_have_text("3")  # "All variants (3)" counted live, not "(0)" until a reload
 
     thumbnails.first.click()
     compare = page.locator("#compare")

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
 from apps.colorize import services
 from apps.colorize.models import Annotation, ColorizationRequest
@@ -10,28 +9,22 @@ from apps.colorize.models import Annotation, ColorizationRequest
 pytestmark = pytest.mark.django_db
 
 
-def browser(user=None) -> Client:
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
 
-
-def test_the_photograph_page_shows_the_colorize_panel_to_colorists_and_the_approved_colorization_to_everyone(tiny_model, photograph, colorist, colorize):
-    page = browser(colorist).get(f"/photographs/{photograph.pk}/").content.decode()
+def test_the_photograph_page_shows_the_colorize_panel_to_colorists_and_the_approved_colorization_to_everyone(tiny_model, photograph, colorist, colorize, portal):
+    page = portal(colorist).get(f"/photographs/{photograph.pk}/").content.decode()
     assert 'id="colorize-title"' in page and f'action="/colorize/photographs/{photograph.pk}/request/"' in page
-    anonymous = browser().get(f"/photographs/{photograph.pk}/").content.decode()
+    anonymous = portal().get(f"/photographs/{photograph.pk}/").content.decode()
     assert "request/" not in anonymous and "No approved colorization yet." in anonymous
 
     variant = colorize(photograph, [3]).variants.get()
     services.variant_approve(variant=variant, user=colorist)
-    anonymous = browser().get(f"/photographs/{photograph.pk}/").content.decode()
+    anonymous = portal().get(f"/photographs/{photograph.pk}/").content.decode()
     assert f"/api/media/variants/{variant.pk}/thumbnail/" in anonymous and "AI-colorized" in anonymous
     assert f"/colorize/variants/{variant.pk}/" in anonymous
 
 
-def test_requesting_through_the_form_and_following_it_without_javascript(tiny_model, photograph, colorist, rq_worker, django_capture_on_commit_callbacks):
-    client = browser(colorist)
+def test_requesting_through_the_form_and_following_it_without_javascript(tiny_model, photograph, colorist, rq_worker, django_capture_on_commit_callbacks, portal):
+    client = portal(colorist)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/colorize/photographs/{photograph.pk}/request/", {"n_variants": "", "seeds": "7, 42 9", "working_size": "256"})
     assert response.status_code == 302 and response["Location"] == f"/colorize/photographs/{photograph.pk}/"
@@ -49,8 +42,8 @@ def test_requesting_through_the_form_and_following_it_without_javascript(tiny_mo
     assert "Original scan" in gallery
 
 
-def test_a_refused_or_invalid_request_is_explained(tiny_model, photograph, colorist):
-    client = browser(colorist)
+def test_a_refused_or_invalid_request_is_explained(tiny_model, photograph, colorist, portal):
+    client = portal(colorist)
     client.post(f"/colorize/photographs/{photograph.pk}/request/", {"seeds": "1", "working_size": "256"})
     again = client.post(f"/colorize/photographs/{photograph.pk}/request/", {"seeds": "1", "working_size": "256"}, follow=True)
     assert "already queued" in again.content.decode()
@@ -59,18 +52,18 @@ def test_a_refused_or_invalid_request_is_explained(tiny_model, photograph, color
     assert ColorizationRequest.objects.count() == 1
 
 
-def test_cancel_from_the_request_page(tiny_model, photograph, colorist, colorize):
+def test_cancel_from_the_request_page(tiny_model, photograph, colorist, colorize, portal):
     request = colorize(photograph, [1], run=False)
-    client = browser(colorist)
+    client = portal(colorist)
     response = client.post(f"/colorize/requests/{request.pk}/cancel/", follow=True)
     assert "Cancelled." in response.content.decode()
     request.refresh_from_db()
     assert request.status == "cancelled"
 
 
-def test_the_variant_page_reviews_and_annotates_with_plain_forms(tiny_model, colour_photograph, colorist, colorize):
+def test_the_variant_page_reviews_and_annotates_with_plain_forms(tiny_model, colour_photograph, colorist, colorize, portal):
     variant = colorize(colour_photograph, [1, 2]).variants.order_by("seed").first()
-    client = browser(colorist)
+    client = portal(colorist)
     page = client.get(f"/colorize/variants/{variant.pk}/").content.decode()
     for expected in ('id="swipe"', 'data-variant-info="/iiif/3/variant-', "Original — its true colours", "ΔE2000 to the true colours",
                      f"/api/media/variants/{variant.pk}/download/tiff/", ">Approve<", 'name="x"', "Other seeds of this request"):
@@ -93,23 +86,23 @@ def test_the_variant_page_reviews_and_annotates_with_plain_forms(tiny_model, col
     assert variant.review_state == "rejected"
 
 
-def test_viewers_see_approved_variants_only_and_cannot_review(tiny_model, photograph, colorist, viewer, colorize):
+def test_viewers_see_approved_variants_only_and_cannot_review(tiny_model, photograph, colorist, viewer, colorize, portal):
     approved, pending = colorize(photograph, [1, 2]).variants.order_by("seed")
     services.variant_approve(variant=approved, user=colorist)
-    for client in (browser(viewer), browser()):
+    for client in (portal(viewer), portal()):
         page = client.get(f"/colorize/variants/{approved.pk}/")
         assert page.status_code == 200
         assert ">Approve<" not in page.content.decode() and "Annotations" not in page.content.decode()
         assert client.get(f"/colorize/variants/{pending.pk}/").status_code == 404
-    assert browser(viewer).post(f"/colorize/variants/{pending.pk}/approve/").status_code == 403
-    assert browser(viewer).get("/colorize/review/").status_code == 403
-    assert browser().get("/colorize/review/").status_code == 302  # to the login page
+    assert portal(viewer).post(f"/colorize/variants/{pending.pk}/approve/").status_code == 403
+    assert portal(viewer).get("/colorize/review/").status_code == 403
+    assert portal().get("/colorize/review/").status_code == 302  # to the login page
 
 
-def test_the_review_queue_page_filters_and_approves_in_place(tiny_model, collection, hidden_collection, ingest, colorist, colorize):
+def test_the_review_queue_page_filters_and_approves_in_place(tiny_model, collection, hidden_collection, ingest, colorist, colorize, portal):
     here = colorize(ingest(collection, "A-1"), [1])
     there = colorize(ingest(hidden_collection, "B-1"), [2])
-    client = browser(colorist)
+    client = portal(colorist)
     page = client.get("/colorize/review/").content.decode()
     assert f"/colorize/variants/{here.variants.get().pk}/" in page and f"/colorize/variants/{there.variants.get().pk}/" in page
     page = client.get("/colorize/review/?collection=harbour").content.decode()
@@ -120,8 +113,8 @@ def test_the_review_queue_page_filters_and_approves_in_place(tiny_model, collect
     assert "Nothing waits for review." in client.get("/colorize/review/?collection=harbour").content.decode()
 
 
-def test_a_whole_collection_from_the_bulk_page(tiny_model, collection, ingest, colorist, colour_photograph):
+def test_a_whole_collection_from_the_bulk_page(tiny_model, collection, ingest, colorist, colour_photograph, portal):
     grey = [ingest(collection, f"G-{n}") for n in range(2)]
-    response = browser(colorist).post("/colorize/bulk/", {"collection": "harbour", "grayscale_only": "on", "n_variants": "2", "working_size": "256"})
+    response = portal(colorist).post("/colorize/bulk/", {"collection": "harbour", "grayscale_only": "on", "n_variants": "2", "working_size": "256"})
     assert response.status_code == 302
     assert sorted(ColorizationRequest.objects.values_list("photograph_id", flat=True)) == sorted(p.pk for p in grey)

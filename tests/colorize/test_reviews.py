@@ -48,9 +48,15 @@ def test_two_concurrent_approvals_leave_exactly_one_approved(variants, photograp
     loser = next(v for v in variants[:2] if v.pk != winner)
     loser.refresh_from_db()
     assert loser.review_state == "rejected"
-    # The history keeps both approvals and the replacement.
+    # The history keeps both approvals and the replacement; the first approval set the other
+    # two aside (the later winner among them) and the third variant stays not chosen.
+    third = variants[2]
     actions = list(ReviewEvent.objects.filter(photograph=photograph).values_list("variant_id", "action"))
-    assert sorted(actions) == sorted([(loser.pk, "approve"), (winner, "approve"), (loser.pk, "replace")])
+    assert sorted(actions) == sorted([
+        (loser.pk, "approve"), (winner, "not_chosen"), (third.pk, "not_chosen"), (winner, "approve"), (loser.pk, "replace"),
+    ])
+    third.refresh_from_db()
+    assert third.review_state == "not_chosen"
     assert Photograph.objects.get(pk=photograph.pk).has_approved_colorization
 
 

@@ -11,7 +11,7 @@ from apps.collections import selectors
 from apps.collections.models import RightsStatement
 from archive_site.portal import paginate
 
-from .common import with_thumbnails
+from .common import colorize_batch_form, with_thumbnails
 
 RECENT_ON_HOME = 8
 ORDERS = {
@@ -54,6 +54,8 @@ def collection_detail(request, slug: str):
             "order": order,
             "orders": {key: label for key, label in ORDERS.items() if key != "relevance"},
             "query_without_page": _without(request.GET, "page"),
+            "batch_form": colorize_batch_form(request),
+            "batch_source": f"in collection {collection.title}",
         },
     )
 
@@ -127,6 +129,8 @@ def search(request):
             "order": filters.order or ("relevance" if filters.q else "-created"),
             "query_without_page": _without(request.GET, "page"),
             "export_query": _without(request.GET, "page", "order").urlencode(),
+            "batch_form": colorize_batch_form(request),
+            "batch_source": f"in search “{filters.q}”" if filters.q else "in search results",
         },
     )
 

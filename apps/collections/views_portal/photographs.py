@@ -4,8 +4,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.urls import reverse
 
 from apps.collections import iiif_presentation, selectors, services
@@ -14,6 +12,8 @@ from apps.collections.forms import PhotographMetadataForm, add_service_errors
 from apps.collections.iiif_sources import photograph_image_identifier, photograph_image_size
 from apps.collections.models import MetadataChange, RightsStatement
 from archive_site.portal import permission_required
+
+from .common import optional_template
 
 HISTORY_ON_PAGE = 50
 PAGE_OWN_FIELDS = ("Rights", "Subject")
@@ -50,7 +50,7 @@ def photograph_detail(request, pk: int):
             "restriction": access.reason,
             "manifest_url": reverse("collections:iiif-manifest", args=[photograph.pk]),
             "can_edit": request.user.has_perm("collections.change_photograph"),
-            "colorize_panel": _optional_template(COLORIZE_PANEL),
+            "colorize_panel": optional_template(COLORIZE_PANEL),
         },
     )
 
@@ -84,14 +84,6 @@ def _downloads(photograph, access: Access) -> list[dict]:
             "url": iiif_presentation.photograph_image_path(photograph, box),
         })
     return links
-
-
-def _optional_template(name: str) -> str | None:
-    try:
-        get_template(name)
-    except TemplateDoesNotExist:
-        return None
-    return name
 
 
 @permission_required("collections.change_photograph")

@@ -19,7 +19,7 @@ from apps.mlcore.models import ModelVersion
 from apps.mlcore.selectors import model_version_active
 from archive_site.rqjobs import LIVE_JOB_STATES, fetch_job, job_enqueue_on_commit, job_row_cancel
 
-from ..models import ColorizationRequest
+from ..models import ColorizationBatch, ColorizationRequest
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +102,7 @@ def colorization_request_create(
     model_version: ModelVersion | None = None,
     working_size: int = DEFAULT_WORKING_SIZE,
     params: dict | None = None,
+    batch: ColorizationBatch | None = None,
 ) -> ColorizationRequest:
     """Store a request for `n_variants` random seeds (stored) or explicit `seeds`, and enqueue its job on commit.
 
@@ -128,7 +129,8 @@ def colorization_request_create(
         job_id=job_id_for(fingerprint),
         max_attempts=1 + int(queue_conf.get("retries", 0)),
         timeout=int(queue_conf["timeout"]),
-        requested_by=user if user is not None and user.is_authenticated else None,
+        requested_by=_requester(user),
+        batch=batch,
     )
     try:
         with transaction.atomic():
@@ -139,6 +141,10 @@ def colorization_request_create(
         raise
     job_enqueue_on_commit(colorization_request)
     return colorization_request
+
+
+def _requester(user):
+    return user if user is not None and user.is_authenticated else None
 
 
 def _refuse_duplicate(fingerprint: str) -> None:
@@ -166,6 +172,7 @@ def _refuse_duplicate(fingerprint: str) -> None:
 
 @dataclass
 class BulkResult:
+    batch: ColorizationBatch
     created: list[ColorizationRequest] = field(default_factory=list)
     refused: list[tuple[Photograph, str]] = field(default_factory=list)
 
@@ -179,11 +186,14 @@ def colorization_request_create_many(
     model_version: ModelVersion | None = None,
     working_size: int = DEFAULT_WORKING_SIZE,
     params: dict | None = None,
+    label: str = "",
 ) -> BulkResult:
-    """One request per photograph of a selection (a collection, a search result).
+    """One request per photograph of a selection (a collection, a search result, photographs
+    ticked in the portal), recorded together as one ColorizationBatch (`label` says what was
+    selected) so their progress can be followed as one.
 
     Invalid arguments refuse the whole batch; a photograph that already has an identical
-    request queued or running is reported in `refused` and the others go ahead.
+    request queued or running is reported in `refused` (kept on the batch) and the others go ahead.
     """
     photographs = list(photographs)
     limit = settings.COLORIZE_MAX_BULK
@@ -193,18 +203,22 @@ def colorization_request_create_many(
         raise ValidationError(f"The selection holds {len(photographs)} photographs; at most {limit} can be requested at once.")
     _clean_seeds(n_variants=n_variants, seeds=seeds)  # refuse bad arguments before creating anything
     model_version = _clean_model_version(model_version)
-    result = BulkResult()
+    working_size = _clean_working_size(working_size, model_version)
     with transaction.atomic():
+        result = BulkResult(batch=ColorizationBatch.objects.create(label=label[:200], requested_by=_requester(user)))
         for photograph in photographs:
             try:
                 result.created.append(
                     colorization_request_create(
                         photograph=photograph, user=user, n_variants=n_variants, seeds=seeds,
-                        model_version=model_version, working_size=working_size, params=params,
+                        model_version=model_version, working_size=working_size, params=params, batch=result.batch,
                     )
                 )
             except ColorizationRefused as refusal:
                 result.refused.append((photograph, refusal.message))
+        if result.refused:
+            result.batch.refused = [{"photograph": photograph.pk, "message": message} for photograph, message in result.refused]
+            result.batch.save(update_fields=["refused"])
     return result
 
 

@@ -1,4 +1,5 @@
-"""Reviewing variants: approve (one per photograph), reject, reopen, annotate. Every change leaves a ReviewEvent."""
+"""Reviewing variants: approve (one per photograph; its pending siblings become not chosen),
+reject, reopen, annotate. Every change leaves a ReviewEvent."""
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
@@ -39,7 +40,9 @@ def _sync_photograph(photograph_id: int) -> None:
 @transaction.atomic
 def variant_approve(*, variant: Variant, user, note: str = "") -> Variant:
     """Approve `variant` as its photograph's colorization; the one approved before, if any,
-    is replaced (it becomes rejected, with a `replace` event naming its successor).
+    is replaced (it becomes rejected, with a `replace` event naming its successor), and the
+    photograph's other pending variants leave the queue as `not_chosen` (a `not_chosen`
+    event naming the approved one; reopen or approve brings any of them back).
 
     Approvals of one photograph are serialised on the photograph's row, and the partial
     unique constraint makes two approved variants of one photograph impossible whatever
@@ -50,6 +53,9 @@ def variant_approve(*, variant: Variant, user, note: str = "") -> Variant:
     for previous in Variant.objects.select_for_update().filter(photograph_id=variant.photograph_id, review_state=State.APPROVED):
         _set_state(previous, to_state=State.REJECTED, action=Action.REPLACE, user=user, note=f"Replaced by variant {variant.pk}.", replaced_by=variant)
     _set_state(variant, to_state=State.APPROVED, action=Action.APPROVE, user=user, note=note)
+    siblings = Variant.objects.select_for_update().filter(photograph_id=variant.photograph_id, review_state=State.PENDING).exclude(pk=variant.pk)
+    for sibling in siblings.order_by("pk"):
+        _set_state(sibling, to_state=State.NOT_CHOSEN, action=Action.NOT_CHOSEN, user=user, note=f"Variant {variant.pk} was approved instead.", replaced_by=variant)
     _sync_photograph(variant.photograph_id)
     return variant
 
@@ -67,7 +73,7 @@ def variant_reject(*, variant: Variant, user, note: str = "") -> Variant:
 
 @transaction.atomic
 def variant_reopen(*, variant: Variant, user, note: str = "") -> Variant:
-    """Put an approved or rejected variant back in the review queue."""
+    """Put an approved, rejected or not chosen variant back in the review queue."""
     variant = _lock(variant)
     if variant.review_state == State.PENDING:
         raise ValidationError("This variant is already waiting for review.")

@@ -5,7 +5,7 @@ from django import template
 from django.urls import reverse
 
 from .. import selectors
-from ..forms import ColorizeOptionsForm
+from ..forms import BatchColorizeForm, ColorizeOptionsForm
 
 register = template.Library()
 
@@ -27,6 +27,16 @@ def colorize_panel(context, photograph):
         "can_see_all": selectors.can_see_all_variants(user),
         "form": ColorizeOptionsForm() if selectors.can_request(user) else None,
         "next": request.get_full_path(),
+    }
+
+
+@register.inclusion_tag("colorize/includes/batch_form_fields.html", takes_context=True)
+def batch_colorize_form(context, source: str = ""):
+    """The form that colorizes the photographs ticked on a page that lists them (search
+    results, a collection): the page's checkboxes name it with form="batch-colorize"."""
+    return {
+        "csrf_token": context.get("csrf_token"),
+        "form": BatchColorizeForm(initial={"source": source}),
     }
 
 

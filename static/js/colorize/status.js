@@ -1,7 +1,8 @@
 /* Live status of colorization requests: polls each [data-status-url] (the API resource) while
    the request is queued or running and rewrites its [data-field] parts in place, adding the
-   variants' thumbnails when it succeeds. Without JavaScript the page shows the status as of
-   its last load (the request page refreshes itself). */
+   variants' thumbnails when it succeeds and counting them in the page's [data-variant-count].
+   Without JavaScript the page shows the status as of its last load (the request page
+   refreshes itself). */
 (function () {
   "use strict";
   var POLL_MS = 1500;
@@ -57,6 +58,10 @@
     var strip = field("variants");
     if (data.status === "succeeded" && !strip.children.length) {
       data.variants.forEach(function (variant) { strip.append(variantItem(variant)); });
+      // The page's variant counts ("All variants (n)") now include this request's.
+      document.querySelectorAll("[data-variant-count]").forEach(function (count) {
+        count.textContent = String(Number(count.textContent) + data.variants.length);
+      });
     }
     box.dataset.status = data.status;
   }
