@@ -28,8 +28,8 @@ def reasons(result) -> dict[str, str]:
 def test_items_that_cannot_serve_are_refused_with_a_reason_each(curator, colour_photographs, grey_photograph, colorize_photograph, colorist):
     from apps.colorize import services as colorize
 
-    approved, pending = colorize_photograph(grey_photograph, seeds=(1, 2))
-    colorize.variant_approve(variant=approved, user=colorist)
+    approved, sibling = colorize_photograph(grey_photograph, seeds=(1, 2))
+    colorize.variant_approve(variant=approved, user=colorist)  # its pending sibling becomes "not chosen"
     lost = colour_photographs[3]
     default_storage.delete(lost.master.name)
     curated = curated_set_create(name="Mixed", user=curator)
@@ -37,14 +37,14 @@ def test_items_that_cannot_serve_are_refused_with_a_reason_each(curator, colour_
     result = curated_set_add_items(
         curated_set=curated, user=curator,
         photograph_ids=[colour_photographs[0].pk, colour_photographs[0].pk, grey_photograph.pk, lost.pk, 999_999],
-        variant_ids=[approved.pk, pending.pk],
+        variant_ids=[approved.pk, sibling.pk],
     )
     assert sorted(item.key for item in result.added) == sorted([f"photograph:{colour_photographs[0].pk}", f"variant:{approved.pk}"])
     refused = reasons(result)
     assert refused[f"photograph #{grey_photograph.pk} HB-G1"].startswith("it is grayscale")
     assert refused[f"photograph #{lost.pk} HB-C3"] == "its master file is missing from storage"
     assert refused["photograph #999999"] == "there is no such photograph"
-    assert refused[f"variant #{pending.pk} of HB-G1"].startswith("it is not approved (it is pending review)")
+    assert refused[f"variant #{sibling.pk} of HB-G1"].startswith("it is not approved (it is not chosen)")
     assert len(result.refused) == 4  # the repeated id counts once
 
     again = curated_set_add_items(curated_set=curated, user=curator, photograph_ids=[colour_photographs[0].pk], variant_ids=[approved.pk])
