@@ -178,6 +178,26 @@ SOURCES: tuple[Source, ...] = (
            note="the originals only (the annotated copies are drawn over); one frame of the video"),
     Source("kodi-data", "deb", ("usr/share/kodi/addons/skin.estuary/extras/home-images/*.jpg",
                                 "usr/share/kodi/addons/skin.estouchy/background/tv.jpg")),
+    Source("darknet", "deb", _under("usr/share/darknet/data", (
+        "dog.jpg", "eagle.jpg", "giraffe.jpg", "horses.jpg", "kite.jpg", "person.jpg")),
+           note="the detector's sample photographs (scream.jpg is a painting)"),
+    Source("libjs-jquery-slides", "deb", (
+        "usr/share/doc/libjs-jquery-slides/examples/Linking/img/slide-*.jpg",),
+           note="bokeh / close-up slides; the Product example's shoes on white are not used"),
+    Source("libjs-jquery-backstretch", "deb", _under("usr/share/doc/libjs-jquery-backstretch/examples", (
+        "coffee.jpg", "dome.jpg", "pot-holder.jpg", "sample1_1920.jpg", "sample2_1920.jpg")),
+           note="the largest of each sample's four sizes"),
+    Source("gdk-pixbuf-tests", "deb",
+           ("usr/libexec/installed-tests/gdk-pixbuf/bug143608-comment.jpg",)),
+    Source("golang-github-disintegration-imaging-dev", "deb",
+           ("usr/share/gocode/src/github.com/disintegration/imaging/testdata/branches.jpg",)),
+    Source("node-opencv", "deb", ("usr/share/doc/node-opencv/examples/files/car[12].jpg",)),
+    Source("ruby-rmagick-doc", "deb", _under("usr/share/doc/ruby-rmagick-doc/html/ex/images", (
+        "Ballerina3.jpg", "Cheetah.jpg", "Hot_Air_Balloons_H.jpg", "Red_Rocks.jpg")),
+           note="the originals of the examples (the processed results are not used)"),
+    Source("gramps", "deb", _under("usr/share/doc/gramps/example/gramps", (
+        "Gunnlaugur_Larusson_-_Yawn.jpg", "O4.jpg")),
+           note="the two colour photographs of the example family tree (the rest are sepia / grey)"),
 )
 
 
