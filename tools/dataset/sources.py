@@ -148,8 +148,8 @@ SOURCES: tuple[Source, ...] = (
     Source("gentelella", "npm", _under("package/dist/images", ("cropper.jpg", "media.jpg")),
            version_pin="4.2.0"),
     Source("jquery-colorbox", "npm", _under("package/content", (
-        "marylou.jpg", "ohoopee*.jpg")), version_pin="1.6.4",
-           note="daisy.jpg is gentelella's media.jpg at another size"),
+        "daisy@2x.jpg", "marylou.jpg", "ohoopee*.jpg")), version_pin="1.6.4",
+           note="daisy@2x.jpg is daisy.jpg at twice the size: only the larger is taken"),
     Source("flexslider", "npm", ("package/demo/images/kitchen_adventurer_*.jpg",),
            version_pin="2.7.2"),
     Source("jquery-jcrop", "npm", _under("package/demos/demo_files", ("pool.jpg", "sago.jpg")),
