@@ -143,7 +143,15 @@ class Launcher:
                 self.say(f"! the {child.name} process exited (code {child.process.returncode}) after {ran_for:.0f}s; starting it again in {child.backoff_s:.0f}s")
                 child.backoff_s = min(child.backoff_s * 2, settings.START_RESTART_MAX_S)
             elif now >= child.restart_at:
-                child.process, child.started_at, child.restart_at = self._popen(child.argv), now, None
+                try:
+                    process = self._popen(child.argv)
+                except (OSError, subprocess.SubprocessError) as error:
+                    # E.g. its interpreter is being reinstalled: try again later, keep the rest running.
+                    child.restart_at = now + child.backoff_s
+                    self.say(f"! the {child.name} process could not be started ({error}); trying again in {child.backoff_s:.0f}s")
+                    child.backoff_s = min(child.backoff_s * 2, settings.START_RESTART_MAX_S)
+                    continue
+                child.process, child.started_at, child.restart_at = process, now, None
                 self.say(f"→ {child.name} started again (pid {child.process.pid})")
 
     def start_web(self) -> None:

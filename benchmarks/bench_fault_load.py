@@ -105,6 +105,10 @@ def stack_environment(var_dir: Path, *, reconcile_interval: float) -> dict[str, 
     return env
 
 
+class StackDown(RuntimeError):
+    """The launcher exited: the stack is down, the run cannot go on."""
+
+
 @dataclass
 class Window:
     what: str
@@ -146,7 +150,10 @@ class Stack:
         raise SystemExit(f"the stack did not become healthy in {timeout} s; see {self.var_dir / 'start.log'}")
 
     def worker_pid(self) -> int | None:
-        """The launcher's RQ worker process, found through /proc."""
+        """The launcher's RQ worker process, found through /proc; raises StackDown when the
+        launcher itself is gone."""
+        if self.launcher.poll() is not None:
+            raise StackDown(f"manage.py start exited ({self.launcher.returncode}); see {self.var_dir / 'start.log'}")
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():
                 continue
@@ -517,7 +524,7 @@ class Faults:
         self.kills.append(kill)
         back = wait_for(lambda: (p := self.stack.worker_pid()) and p != pid and p, timeout=120, what="the worker to be started again", every=0.1)
         kill.worker_back_s = round(time.monotonic() - killed, 2)
-        wait_for(lambda: worker_registered(back), timeout=600, what="the new worker to register", every=0.2)
+        wait_for(lambda: self.stack.worker_pid() and worker_registered(back), timeout=600, what="the new worker to register", every=0.2)
         kill.worker_ready_s = round(time.monotonic() - killed, 2)
         print(f"  killed worker {pid} during {kind} {row.pk} (attempt {row.attempts}, {stage or 'running'}); "
               f"worker {back} started after {kill.worker_back_s} s, took jobs after {kill.worker_ready_s} s", flush=True)
@@ -740,6 +747,10 @@ def main() -> int:
         args.clients, args.duration, args.kills, args.training_kills = 6, 15, 4, 2
         args.redis_restarts, args.photographs = 1, 6
     args.training_kills = min(args.training_kills, args.kills)
+    # Stop the stack cleanly on SIGTERM, and on Ctrl-C even when started in the background
+    # (a shell without job control starts background commands with SIGINT ignored).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
     clock = time.monotonic()
     load_start = load_average()
@@ -788,7 +799,7 @@ def main() -> int:
         fault_error = None
         try:
             faults.run(plan)
-        except TimeoutError as error:
+        except (TimeoutError, StackDown) as error:
             fault_error = str(error)
             print(f"  fault phase stopped: {error}", flush=True)
         load.finish()

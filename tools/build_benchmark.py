@@ -15,10 +15,13 @@ from __future__ import annotations
 import argparse
 import csv
 import shutil
+import sys
 from pathlib import Path
 
-from apps.mlcore.gan.benchmark import write_benchmark
-from tools.dataset.sources import SOURCES
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # runnable from the repository root
+
+from apps.mlcore.gan.benchmark import Benchmark, write_benchmark  # noqa: E402
+from tools.dataset.sources import SOURCES  # noqa: E402
 
 NAME = "photos-holdout-1.2.0"
 # The sources of the 870-image build that trained 1.2.0 (the fourteen picture sources and
@@ -32,24 +35,32 @@ DESCRIPTION = (
 )
 
 
+def build(dataset: Path, out: Path) -> Benchmark:
+    """Copy the shipped model's hold-out images of the data-set build in `dataset` into `out`
+    and write their manifest; every copy is checked against the data set's sha256."""
+    with open(dataset / "manifest.csv", newline="") as handle:
+        rows = [row for row in csv.DictReader(handle) if row["split"] == "holdout" and row["source_package"] in SHIPPED_BUILD_SOURCES]
+    rows.sort(key=lambda row: row["file"])
+    out.mkdir(parents=True, exist_ok=True)
+    images = []
+    for row in rows:
+        name = Path(row["file"]).name
+        shutil.copyfile(dataset / row["file"], out / name)
+        images.append({"file": name, **{key: int(row[key]) if key in ("width", "height") else row[key] for key in KEPT_COLUMNS}})
+    benchmark = write_benchmark(out, name=NAME, description=DESCRIPTION, images=images, seeds=[0, 1, 2], working_size=256, max_side=512)
+    for image, row in zip(benchmark.images, rows, strict=True):
+        if image["sha256"] != row["sha256"]:
+            raise SystemExit(f"{image['file']}: the copy does not match the data set's manifest")
+    return benchmark
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", type=Path, default=Path("var/datasets/photos"))
     parser.add_argument("--out", type=Path, default=Path("apps/mlcore/benchmark"))
     options = parser.parse_args()
-    with open(options.dataset / "manifest.csv", newline="") as handle:
-        rows = [row for row in csv.DictReader(handle) if row["split"] == "holdout" and row["source_package"] in SHIPPED_BUILD_SOURCES]
-    options.out.mkdir(parents=True, exist_ok=True)
-    images = []
-    for row in sorted(rows, key=lambda row: row["file"]):
-        name = Path(row["file"]).name
-        shutil.copyfile(options.dataset / row["file"], options.out / name)
-        images.append({"file": name, **{key: int(row[key]) if key in ("width", "height") else row[key] for key in KEPT_COLUMNS}})
-    benchmark = write_benchmark(options.out, name=NAME, description=DESCRIPTION, images=images, seeds=[0, 1, 2], working_size=256, max_side=512)
-    for image, row in zip(benchmark.images, sorted(rows, key=lambda row: row["file"]), strict=True):
-        if image["sha256"] != row["sha256"]:
-            raise SystemExit(f"{image['file']}: the copy does not match the data set's manifest")
-    print(f"wrote {options.out}: {len(images)} images, benchmark {benchmark.id}")
+    benchmark = build(options.dataset, options.out)
+    print(f"wrote {options.out}: {len(benchmark.images)} images, benchmark {benchmark.id}")
 
 
 if __name__ == "__main__":

@@ -171,3 +171,30 @@ def test_the_launcher_restarts_a_killed_worker_and_keeps_the_web_running(own_red
         if supervisor.is_alive():
             supervisor.join()
         launcher.stop()
+
+
+def test_the_launcher_keeps_trying_when_a_child_cannot_be_started_again(tmp_path):
+    # The fault-and-load benchmark's stack went down whole when the shared virtual
+    # environment was rebuilt under it: starting the killed worker again raised in the supervisor.
+    from archive_site.launcher import Child, Launcher
+
+    launcher = Launcher(host="127.0.0.1", port=_free_port(), out=io.StringIO())
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    interpreter = tmp_path / "python"  # missing for now, like an interpreter being reinstalled
+    child = Child("worker", [str(interpreter), "-c", "import time; time.sleep(60)"], dead)
+    launcher.children.append(child)
+    launcher.supervise_once()  # the death is noticed, a start is due after the backoff
+    child.restart_at = time.monotonic()  # due now: the backoff is not what this test is about
+    launcher.supervise_once()
+    assert "could not be started" in launcher.out.getvalue() and child.restart_at is not None
+
+    interpreter.symlink_to(sys.executable)
+    child.restart_at = time.monotonic()
+    launcher.supervise_once()
+    try:
+        assert child.process is not dead and child.process.poll() is None
+        assert "worker started again" in launcher.out.getvalue()
+    finally:
+        child.process.kill()
+        child.process.wait()
