@@ -58,6 +58,7 @@ def test_the_main_pages_have_no_serious_or_critical_violations(page, live_server
         (f"/colorize/batches/{archive['batch'].pk}/", None),
         ("/colorize/batches/new/", None),
         ("/models/", None),
+        ("/models/sets/", None),
         ("/accounts/", None),
     ]
     for url, ready in pages:
