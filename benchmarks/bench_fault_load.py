@@ -16,9 +16,11 @@ system PostgreSQL. Only those embedded servers are ever stopped.
    and of approved variants, at every scale) and the colorize API (each client posts a
    request, polls it until it ends, lists variants: one request in flight per client).
 3. Faults, with the same load running: `--kills` SIGKILLs of the worker while a job is
-   running (`--training-kills` of them training runs, the others colorizations; each
-   colorization is killed in its first attempt, each training run in its first and second
-   attempt, so every killed job has an attempt left), `--redis-restarts` restarts of
+   running (`--training-kills` of them training runs, the others colorizations), a few
+   seconds into the job at random; only in an attempt that is not the job's last (a
+   colorization's first, a training run's first or second), so every killed job has an
+   attempt left. Colorize clients pause posting while a training kill waits for the
+   worker to reach the training queue. `--redis-restarts` restarts of
    Redis (down `--redis-down` s each) and `--postgres-restarts` of PostgreSQL (down
    `--postgres-down` s), spread between the kills. The launcher restarts the killed
    worker; the worker's reconcile thread re-queues the killed job.
@@ -272,7 +274,7 @@ def seed_archive(args, var_dir: Path) -> tuple[Seeded, object]:
                   "rights_uri": "http://rightsstatements.org/vocab/NKC/1.0/"}, user=archivist,
     ).photograph.pk for index in range(args.colour_photographs)]
     sets = []
-    for index in range(max(1, math.ceil(args.training_kills / 2))):
+    for index in range(max(1, args.training_kills)):
         curated = mlcore.curated_set_create(name=f"Fault and load {index}", user=curator, holdout_fraction=0.34, seed=index)
         mlcore.curated_set_add_items(curated_set=curated, user=curator, photograph_ids=colour)
         sets.append(curated.pk)
@@ -366,7 +368,7 @@ class Load:
             response = session.request(method, self.base_url + url, timeout=120, **kwargs)
             _ = response.content  # the whole body is part of the answer
         except requests.RequestException as error:
-            self.samples.append(Sample(self.phase, kind, label, started, time.monotonic() - started, 0, type(error).__name__))
+            self.samples.append(Sample(self.phase, kind, label, started, time.monotonic() - started, 0, f"{type(error).__name__}: {error}"[:300]))
             time.sleep(0.5)
             return None
         self.samples.append(Sample(self.phase, kind, label, started, time.monotonic() - started, response.status_code))
@@ -497,9 +499,10 @@ class Faults:
                                       "worker_kept_running": self.stack.worker_pid() == worker_before})
                 print(f"  restarted {server}: down {window.ended - window.started:.1f} s", flush=True)
 
-    def _kill_running(self, model, kind: str, *, ready=lambda row: True) -> None:
+    def _kill_running(self, model, kind: str, *, delay: float, ready=lambda row: True, gone=lambda: False) -> bool:
         """SIGKILL the worker while it runs a `model` row started after the last kill, in an
-        attempt that is not its last."""
+        attempt that is not its last, up to `delay` seconds into it (so kills land in every
+        stage); False, without a kill, once `gone()` says the row waited for will not come."""
         from django.db.models import F
         from django.utils import timezone
 
@@ -507,15 +510,19 @@ class Faults:
 
         def running():
             pid = self.stack.worker_pid()
+            if gone():
+                return "gone", None
             row = (model.objects.filter(status="running", started_at__gt=since, attempts__lt=F("max_attempts"))
                    .order_by("-started_at").first())
             return (row, pid) if row is not None and pid and ready(row) else None
 
         row, pid = wait_for(running, timeout=self.timeout, what=f"a running {kind}", every=0.1)
-        time.sleep(self.rng.uniform(0, 0.3))  # somewhere in the job, not always at its first write
+        if row == "gone":
+            return False
+        time.sleep(self.rng.uniform(0, delay))
         row.refresh_from_db()
         if row.status != "running" or self.stack.worker_pid() != pid:
-            return self._kill_running(model, kind, ready=ready)  # it ended meanwhile: the next one
+            return self._kill_running(model, kind, delay=delay, ready=ready, gone=gone)  # it ended meanwhile: the next one
         os.kill(pid, signal.SIGKILL)
         killed = time.monotonic()
         self.last_kill = timezone.now()
@@ -528,29 +535,44 @@ class Faults:
         kill.worker_ready_s = round(time.monotonic() - killed, 2)
         print(f"  killed worker {pid} during {kind} {row.pk} (attempt {row.attempts}, {stage or 'running'}); "
               f"worker {back} started after {kill.worker_back_s} s, took jobs after {kill.worker_ready_s} s", flush=True)
+        return True
 
     def kill_colorization(self) -> None:
         from apps.colorize.models import ColorizationRequest
 
-        self._kill_running(ColorizationRequest, "colorization")
+        self._kill_running(ColorizationRequest, "colorization", delay=2.0)
 
     def kill_training(self) -> None:
-        """Each training run is killed in its first and second attempt (the third one finishes)."""
+        """Kill a training run that has an attempt left after this one (re-queued runs first,
+        so most are killed twice and finish in their third attempt); a new run when none has."""
+        from apps.mlcore.models import TrainingRun
+
+        self.load.posting.clear()  # the worker takes the training queue once the gpu queue is empty
+        try:
+            while not self._kill_training_run(TrainingRun, self._training_target()):
+                pass  # it finished before it could be killed: another one
+        finally:
+            self.load.posting.set()
+
+    def _kill_training_run(self, model, run_id: int) -> bool:
+        return self._kill_running(model, "training", delay=5.0, ready=lambda row: row.pk == run_id,
+                                  gone=lambda: model.objects.filter(pk=run_id, status__in=TERMINAL).exists())
+
+    def _training_target(self) -> int:
+        from django.db.models import F, Q
+
         from apps.mlcore import services as mlcore
         from apps.mlcore.models import CuratedSet, TrainingRun
 
-        index = sum(1 for kill in self.kills if kill.kind == "training")
-        run_index = index // 2
-        if run_index >= len(self.training_runs):
-            curated = CuratedSet.objects.get(pk=self.seeded.curated_sets[run_index])
+        killable = Q(status="running", attempts__lt=F("max_attempts")) | Q(status="queued", attempts__lt=F("max_attempts") - 1)
+        run = TrainingRun.objects.filter(killable).order_by("pk").first()
+        if run is None:
+            if len(self.training_runs) == len(self.seeded.curated_sets):
+                raise TimeoutError("no curated set left for another training run")
+            curated = CuratedSet.objects.get(pk=self.seeded.curated_sets[len(self.training_runs)])
             run = mlcore.training_run_create(curated_set=curated, user=self.curator, hyperparameters=self.hyperparameters)
             self.training_runs.append(run.pk)
-        run_id = self.training_runs[run_index]
-        self.load.posting.clear()  # the worker takes the training queue once the gpu queue is empty
-        try:
-            self._kill_running(TrainingRun, "training", ready=lambda row: row.pk == run_id)
-        finally:
-            self.load.posting.set()
+        return run.pk
 
 
 # --- checks --------------------------------------------------------------------------------------
@@ -663,7 +685,7 @@ def latency_table(samples: list[Sample], windows: list[Window]) -> list[dict]:
             "p95_ms": round(percentile(seconds, 95) * 1000, 1) if seconds else None,
             "p99_ms": round(percentile(seconds, 99) * 1000, 1) if seconds else None,
             "max_ms": round(max(seconds) * 1000, 1) if seconds else None,
-            "status": dict(sorted(Counter(str(s.status) if s.status else f"no answer ({s.error})" for s in group).items())),
+            "status": dict(sorted(Counter(str(s.status) if s.status else f"no answer ({s.error.split(':')[0]})" for s in group).items())),
             "5xx_outside_db_restart": sum(1 for s in group if s.status >= 500 and not in_window(s, windows, "postgres")),
         })
     return rows
@@ -823,6 +845,8 @@ def main() -> int:
             "5xx_in_db_restart": sum(1 for s in load.samples if s.status >= 500 and in_window(s, stack.windows, "postgres")),
             "unanswered": sum(1 for s in load.samples if not s.status),
             "colorizations_posted": len(load.requests_made),
+            "no_answer": [{"at_s": round(s.started - clock, 1), "request": s.label, "error": s.error} for s in load.samples if not s.status],
+            "restart_windows": [{"server": w.what, "from_s": round(w.started - clock, 1), "to_s": round(w.ended - clock, 1)} for w in stack.windows],
         }
     finally:
         code = stack.stop()
