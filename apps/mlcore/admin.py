@@ -375,7 +375,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
         return ModelVersionAddForm.Meta.fields if obj is None else super().get_fields(request, obj)
 
     def get_readonly_fields(self, request, obj=None):
-        return [] if obj is None else [*self.readonly_fields, "weights", "config"]
+        return [] if obj is None else [*self.readonly_fields, "weights", "config", "benchmark"]  # scores come from scoring only
 
     def save_model(self, request, obj, form, change):
         if change:
